@@ -1,0 +1,155 @@
+"""The command line: parse, call the library, print, choose the exit code. Nothing else."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from . import formulas
+from .errors import GruParamsError
+
+EXIT_OK, EXIT_SHORT, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class MergeMode(str, enum.Enum):
+    concat = "concat"
+    sum = "sum"
+    mul = "mul"
+    ave = "ave"
+    none = "none"
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors as one `Error: ...` line on stderr with exit 2, not Rich panels."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except typer.TyperException as e:  # click's usage errors derive from it
+            # As typer itself checks: this "error" is the help text, already printed.
+            if type(e).__name__ != "NoArgsIsHelpError":
+                ctx = getattr(e, "ctx", None)
+                hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+                typer.echo(f"Error: {e.format_message()}{hint}", err=True)
+            sys.exit(e.exit_code)
+        except typer.Abort:
+            typer.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+app = typer.Typer(
+    cls=_OneLineErrors,
+    add_completion=False,
+    no_args_is_help=True,
+    help="Exact parameter counts for SimpleRNN, LSTM and GRU layers, as tf.keras counts them.",
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"gru-params {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Exact parameter counts for SimpleRNN, LSTM and GRU layers, as tf.keras counts them."""
+
+
+def _fail(error: GruParamsError) -> typer.Exit:
+    typer.echo(f"Error: {error}", err=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def layer(
+    kind: Annotated[str, typer.Argument(help="simplernn (also rnn, simple_rnn), lstm or gru; any case.")],
+    units: Annotated[int, typer.Option(help="Units (the state size), Keras `units`.")],
+    input_dim: Annotated[int, typer.Option(help="Features per time step (the last input axis).")],
+    bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Keras `use_bias`.")] = True,
+    reset_after: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--reset-after/--reset-before",
+            help="GRU only: Keras `reset_after`. [default: reset-after, as tf.keras and Keras 3]",
+            show_default=False,
+        ),
+    ] = None,
+    bidirectional: Annotated[bool, typer.Option(help="Wrap in keras.layers.Bidirectional.")] = False,
+    merge_mode: Annotated[
+        Optional[MergeMode],
+        typer.Option(
+            case_sensitive=False,
+            help="With --bidirectional: how the two directions merge. [default: concat]",
+            show_default=False,
+        ),
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
+) -> None:
+    """One recurrent layer: per gate, per weight tensor, and the formula."""
+    if merge_mode is not None and not bidirectional:
+        raise _fail(GruParamsError("--merge-mode applies only with --bidirectional"))
+    try:
+        count = formulas.count_layer(
+            kind,
+            units,
+            input_dim,
+            reset_after=reset_after,
+            use_bias=bias,
+            bidirectional=bidirectional,
+            merge_mode=_merge_mode(merge_mode),
+        )
+    except GruParamsError as e:
+        raise _fail(_as_cli_error(e)) from None
+    from . import render
+
+    if format is Format.json:
+        typer.echo(render.layer_json(count))
+    elif format is Format.markdown:
+        typer.echo(render.layer_markdown(count), nl=False)
+    else:
+        _console().print(render.layer_renderable(count))
+
+
+def _merge_mode(mode: MergeMode | None) -> str | None:
+    if mode is None:
+        return "concat"
+    return None if mode is MergeMode.none else mode.value
+
+
+def _as_cli_error(error: GruParamsError) -> GruParamsError:
+    """The API names arguments as Python does (`input_dim`); the CLI as options (`--input-dim`)."""
+    text = str(error)
+    for key, option in _OPTION_NAMES.items():
+        text = text.replace(f"`{key}`", option)
+    return type(error)(text)
+
+
+_OPTION_NAMES = {"units": "--units", "input_dim": "--input-dim", "reset_after": "--reset-after/--reset-before"}
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def main() -> None:
+    app()
