@@ -80,24 +80,24 @@ def _fail(error: GruParamsError) -> typer.Exit:
 
 @app.command()
 def layer(
-    kind: Annotated[str, typer.Argument(help="simplernn (also rnn, simple_rnn), lstm or gru; any case.")],
-    units: Annotated[int, typer.Option(help="Units (the state size), Keras `units`.")],
-    input_dim: Annotated[int, typer.Option(help="Features per time step (the last input axis).")],
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="simplernn (or rnn), lstm, gru.")],
+    units: Annotated[int, typer.Option(help="Keras `units`.")],
+    input_dim: Annotated[int, typer.Option(help="Features per time step.")],
     bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Keras `use_bias`.")] = True,
     reset_after: Annotated[
         Optional[bool],
         typer.Option(
             "--reset-after/--reset-before",
-            help="GRU only: Keras `reset_after`. [default: reset-after, as tf.keras and Keras 3]",
+            help="GRU only (default: after, as tf.keras).",
             show_default=False,
         ),
     ] = None,
-    bidirectional: Annotated[bool, typer.Option(help="Wrap in keras.layers.Bidirectional.")] = False,
+    bidirectional: Annotated[bool, typer.Option("--bidirectional", help="Wrap in Bidirectional.")] = False,
     merge_mode: Annotated[
         Optional[MergeMode],
         typer.Option(
             case_sensitive=False,
-            help="With --bidirectional: how the two directions merge. [default: concat]",
+            help="With --bidirectional (default: concat).",
             show_default=False,
         ),
     ] = None,

@@ -1,0 +1,45 @@
+import os
+from pathlib import Path
+
+import pytest
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-snapshots", action="store_true", help="rewrite tests/snapshots/* from the current output"
+    )
+
+
+def require(module: str, why: str):
+    """Import a framework for a live comparison. Under CI (the CI variable set) a missing
+    framework fails the test; elsewhere it skips, so the engine's tests run without it."""
+    try:
+        return __import__(module)
+    except ImportError as e:
+        message = f"{module} is not installed ({e}); it is needed to {why}. Install the test extra: pip install -e '.[test]'"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def tensorflow():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return require("tensorflow", "compare counts with real tf.keras")
+
+
+@pytest.fixture
+def snapshot(request):
+    """snapshot("name.txt", text): compare with tests/snapshots/name.txt, which must exist."""
+
+    def check(name: str, text: str) -> None:
+        path = SNAPSHOTS / name
+        if request.config.getoption("--update-snapshots"):
+            path.write_text(text)
+            return
+        assert path.exists(), f"missing snapshot {path}; create it with pytest --update-snapshots"
+        assert text == path.read_text()
+
+    return check

@@ -1,0 +1,61 @@
+"""Regenerate tests/golden/keras_layers.json from real tf.keras.
+
+    pip install -e ".[test]" && python tests/oracle/make_golden.py
+
+Builds the reference layers of the README and 320 random ones (all kinds, sizes 1 to
+1,000, use_bias, reset_after, Bidirectional with every merge mode) and records what
+Keras built: count_params(), every weight's path and shape, and the output shapes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.oracle.keras_layers import describe, random_case, versions  # noqa: E402
+
+SEED = 20261123
+N_RANDOM = 320
+OUT = Path(__file__).resolve().parents[1] / "golden" / "keras_layers.json"
+
+# The answers the README quotes, kept in the file by name.
+REFERENCE = {
+    "gru_75_28": {"kind": "gru", "units": 75, "input_dim": 28, "reset_after": True},
+    "gru_75_28_reset_before": {"kind": "gru", "units": 75, "input_dim": 28, "reset_after": False},
+    "lstm_75_28": {"kind": "lstm", "units": 75, "input_dim": 28, "reset_after": None},
+    "simplernn_32_32": {"kind": "simplernn", "units": 32, "input_dim": 32, "reset_after": None},
+}
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    defaults = {"use_bias": True, "bidirectional": False, "merge_mode": "concat"}
+    reference = {name: describe({**defaults, **case}) for name, case in REFERENCE.items()}
+    cases = [describe(random_case(rng)) for _ in range(N_RANDOM)]
+    golden = {"generator": "tests/oracle/make_golden.py", "seed": SEED, **versions(),
+              "reference": reference, "cases": cases}
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(_one_case_a_line(golden))
+    print(f"wrote {len(cases)} random and {len(reference)} reference layers to {OUT}")
+
+
+def _one_case_a_line(golden: dict) -> str:
+    """JSON with one layer a line, so that a regenerated file diffs line by line."""
+    lines = [f" {json.dumps(k)}: {json.dumps(v)}," for k, v in golden.items() if k not in ("reference", "cases")]
+    lines += [' "reference": {']
+    lines += [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in golden["reference"].items()]
+    lines[-1] = lines[-1].rstrip(",")
+    lines += [" },", ' "cases": [']
+    lines += [f"  {json.dumps(c)}," for c in golden["cases"]]
+    lines[-1] = lines[-1].rstrip(",")
+    return "{\n" + "\n".join(lines) + "\n ]\n}\n"
+
+
+if __name__ == "__main__":
+    main()
