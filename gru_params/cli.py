@@ -14,6 +14,10 @@ from .errors import GruParamsError
 
 EXIT_OK, EXIT_SHORT, EXIT_BAD_INPUT = 0, 1, 2
 
+# Click's base class for usage errors. Typer vendors click and exports only a subclass,
+# so take the base from that subclass rather than from a private module.
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
 
 class Format(str, enum.Enum):
     table = "table"
@@ -35,7 +39,7 @@ class _OneLineErrors(TyperGroup):
     def main(self, args=None, prog_name=None, **extra):
         try:
             code = super().main(args, prog_name, standalone_mode=False, **extra)
-        except typer.TyperException as e:  # click's usage errors derive from it
+        except _ClickException as e:
             # As typer itself checks: this "error" is the help text, already printed.
             if type(e).__name__ != "NoArgsIsHelpError":
                 ctx = getattr(e, "ctx", None)

@@ -9,17 +9,15 @@ A whole number is a literal size.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(NamedTuple):
     key: str  # the letter the framework's docs use: "z"
     name: str  # what it does: "update"
 
 
-@dataclass(frozen=True)
-class TensorRule:
+class TensorRule(NamedTuple):
     name: str
     dims: tuple[str | int, ...]
     # The gate-table column(s) this tensor fills. Several columns: the tensor's first
@@ -29,14 +27,12 @@ class TensorRule:
     bias: bool = False  # left out when use_bias is False
 
 
-@dataclass(frozen=True)
-class CellLayout:
+class CellLayout(NamedTuple):
     gates: tuple[Gate, ...]  # in the order the framework stacks them along "gates"
     tensors: tuple[TensorRule, ...]
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     key: str  # canonical CLI / API name: "simplernn"
     class_name: str  # the Keras class: "SimpleRNN"
 

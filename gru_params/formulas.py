@@ -7,14 +7,13 @@ split and the written-out formula are read off the same shapes, so they cannot d
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .conventions import KERAS_CELLS, KIND_ALIASES, KINDS, MERGE_MODES, PARTS, CellLayout, TensorRule, keras_name
 from .errors import ArgumentError, boolean, closest, positive_int
 
 
-@dataclass(frozen=True)
-class Weight:
+class Weight(NamedTuple):
     """One stored tensor: `kernel (28, 225)`; under Bidirectional `forward_gru/kernel`."""
 
     name: str
@@ -25,8 +24,7 @@ class Weight:
         return math.prod(self.shape)
 
 
-@dataclass(frozen=True)
-class GateCount:
+class GateCount(NamedTuple):
     """One gate's share of the weights, by table column (`PARTS`)."""
 
     gate: str  # "z"
@@ -39,8 +37,7 @@ class GateCount:
         return sum(n for _, n in self.parts)
 
 
-@dataclass(frozen=True)
-class LayerCount:
+class LayerCount(NamedTuple):
     """The parameters of one recurrent layer, per weight tensor and per gate."""
 
     kind: str  # canonical: "simplernn" | "lstm" | "gru"
