@@ -129,7 +129,7 @@ def layer(
     elif format is Format.markdown:
         typer.echo(render.layer_markdown(count), nl=False)
     else:
-        _console().print(render.layer_renderable(count))
+        typer.echo(render.layer_text(count), nl=False)
 
 
 def _merge_mode(mode: MergeMode | None) -> str | None:
@@ -147,12 +147,6 @@ def _as_cli_error(error: GruParamsError) -> GruParamsError:
 
 
 _OPTION_NAMES = {"units": "--units", "input_dim": "--input-dim", "reset_after": "--reset-after/--reset-before"}
-
-
-def _console():
-    from rich.console import Console
-
-    return Console(highlight=False)
 
 
 def main() -> None:

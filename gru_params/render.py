@@ -1,12 +1,10 @@
-"""Data to text: Rich renderables, JSON and Markdown. Nothing here prints.
-
-Rich is imported inside the functions that build Rich objects, so that JSON and
-Markdown output never pay for it.
-"""
+"""Data to text: plain tables, JSON and Markdown (Rich renderables where Rich earns its
+import). Nothing here prints."""
 
 from __future__ import annotations
 
 import json
+import textwrap
 
 from .formulas import LayerCount
 
@@ -108,41 +106,40 @@ def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(r) + " |" for r in (header, align, *rows)]
 
 
-def layer_renderable(c: LayerCount):
-    """The `layer` table view: title, gate table, weight table, formula, note."""
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+def layer_text(c: LayerCount) -> str:
+    """The `layer` table view as plain aligned text: title, gate table, weight table, formula.
 
+    Plain text, not Rich: a one-line query should not pay Rich's import (about 35 ms,
+    more than the rest of the query; see bench/benchmark.py).
+    """
     header, rows, total = _gate_table(c)
-    # Two-line headers keep the table within 80 columns whatever the gate labels.
-    gates = _rich_table(box, Table, [h.replace(" ", "\n", 1) for h in header])
     labels = 2 if c.bidirectional else 1
-    for i in range(labels, len(header)):
-        gates.columns[i].justify = "right"
-    for row in rows:
-        gates.add_row(*row)
-    gates.add_section()
-    gates.add_row(*total, style="bold")
-
+    lines = [f"{layer_title(c)}: {c.params:,} parameters", f"output {output_shape(c)}, {FRAMEWORK_TITLE} convention", ""]
+    # Two-line headers keep the gate table within 80 columns.
+    lines += _text_table([h.replace(" ", "\n", 1) for h in header], rows, total, first_right=labels)
+    lines += [""]
     w_header, w_rows = _weight_table(c)
-    weights = _rich_table(box, Table, w_header)
-    weights.columns[2].justify = "right"
-    for row in w_rows:
-        weights.add_row(*row)
-
-    title = Text.assemble((layer_title(c), "bold"), f": {c.params:,} parameters")
-    subtitle = Text(f"output {output_shape(c)}, {FRAMEWORK_TITLE} convention", style="dim")
-    parts = [title, subtitle, Text(""), gates, Text(""), weights, Text(""), Text("Formula", style="bold")]
-    parts += [Text("  " + line) for line in _formula_lines(c)]
+    lines += _text_table(w_header, w_rows, None, first_right=2)
+    lines += ["", "Formula", *("  " + line for line in _formula_lines(c))]
     if c.note:
-        parts += [Text(""), Text(c.note, style="italic")]
-    return Group(*parts)
+        lines += ["", textwrap.fill(c.note, 80)]
+    return "\n".join(lines) + "\n"
 
 
-def _rich_table(box, Table, header: list[str]):
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for name in header:
-        table.add_column(name, vertical="bottom")
-    return table
+def _text_table(header: list[str], rows: list[list[str]], total: list[str] | None, first_right: int) -> list[str]:
+    """Columns three spaces apart, right-aligned from column `first_right` on; a rule under
+    the header and above the totals."""
+    heads = [h.split("\n") for h in header]
+    depth = max(len(h) for h in heads)
+    heads = [[""] * (depth - len(h)) + h for h in heads]  # bottom-aligned
+    body = rows + ([total] if total else [])
+    widths = [max(len(x) for x in [*heads[i], *(r[i] for r in body)]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "   ".join(
+            cell.rjust(w) if i >= first_right else cell.ljust(w) for i, (cell, w) in enumerate(zip(cells, widths))
+        ).rstrip()
+
+    rule = "-" * (sum(widths) + 3 * (len(widths) - 1))
+    out = [line([h[k] for h in heads]) for k in range(depth)] + [rule] + [line(r) for r in rows]
+    return out + ([rule, line(total)] if total else [])
