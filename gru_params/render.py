@@ -4,6 +4,7 @@ import). Nothing here prints."""
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 from .formulas import LayerCount
@@ -60,7 +61,16 @@ def layer_dict(c: LayerCount) -> dict:
 
 
 def layer_json(c: LayerCount) -> str:
-    return json.dumps(layer_dict(c), indent=2)
+    return dumps(layer_dict(c))
+
+
+_FLAT_ARRAY = re.compile(r"\[\s*((?:-?\d+|null)(?:,\s*(?:-?\d+|null))*)\s*\]")
+
+
+def dumps(data) -> str:
+    """Indented JSON with arrays of numbers (shapes) kept on one line: `[28, 225]`."""
+    text = json.dumps(data, indent=2)
+    return _FLAT_ARRAY.sub(lambda m: "[" + ", ".join(re.split(r",\s*", m.group(1))) + "]", text)
 
 
 def _gate_table(c: LayerCount) -> tuple[list[str], list[list[str]], list[str]]:
