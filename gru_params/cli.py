@@ -9,10 +9,10 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from . import formulas
+from . import formulas, render
 from .errors import GruParamsError
 
-EXIT_OK, EXIT_SHORT, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_BAD_INPUT = 0, 2  # 1 is for checks that fall short
 
 # Click's base class for usage errors. Typer vendors click and exports only a subclass,
 # so take the base from that subclass rather than from a private module.
@@ -56,7 +56,6 @@ app = typer.Typer(
     cls=_OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
-    help="Exact parameter counts for SimpleRNN, LSTM and GRU layers, as tf.keras counts them.",
 )
 
 
@@ -122,8 +121,6 @@ def layer(
         )
     except GruParamsError as e:
         raise _fail(_as_cli_error(e)) from None
-    from . import render
-
     if format is Format.json:
         typer.echo(render.layer_json(count))
     elif format is Format.markdown:
