@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 
 class GruParamsError(Exception):
     """Base class for every error caused by input, never by a bug."""
@@ -9,6 +11,28 @@ class GruParamsError(Exception):
 
 class ArgumentError(GruParamsError):
     """An argument with a value, name or combination that does not fit."""
+
+
+class Where(NamedTuple):
+    """A place in a spec: file, 1-based line and column (0 when unknown), key path."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+    key: str = ""
+
+    def __str__(self) -> str:
+        place = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
+        return f"{place}: {self.key}" if self.key else place
+
+
+class SpecError(GruParamsError):
+    """A spec file that cannot be read, parsed or validated; says where."""
+
+    def __init__(self, where: Where, message: str):
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
 
 
 def closest(name: str, choices) -> str:
@@ -19,15 +43,24 @@ def closest(name: str, choices) -> str:
     return f" (did you mean `{match[0]}`?)" if match else ""
 
 
+def shown(value) -> str:
+    """A short repr for messages, safe on huge or deeply shared values."""
+    import reprlib  # only on the error path
+
+    r = reprlib.Repr()
+    r.maxlevel, r.maxlist, r.maxdict, r.maxstring, r.maxother = 2, 4, 4, 40, 40
+    return r.repr(value)
+
+
 def positive_int(key: str, value) -> int:
     """`value` if it is a whole number above zero, else an ArgumentError naming `key`."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ArgumentError(f"expected a positive integer for `{key}`, got {value!r}")
+        raise ArgumentError(f"expected a positive integer for `{key}`, got {shown(value)}")
     return value
 
 
 def boolean(key: str, value) -> bool:
     """`value` if it is True or False, else an ArgumentError naming `key`."""
     if not isinstance(value, bool):
-        raise ArgumentError(f"expected true or false for `{key}`, got {value!r}")
+        raise ArgumentError(f"expected true or false for `{key}`, got {shown(value)}")
     return value

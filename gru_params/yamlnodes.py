@@ -1,0 +1,177 @@
+"""YAML text to a tree of `Node`s that remember their line and column.
+
+Built from libyaml's event stream, iteratively, because PyYAML's composers recurse
+(the C one crashes the interpreter on 100,000 nested brackets). Bounded in depth,
+in node count and in file size; aliases are shared, never copied, so an alias bomb
+costs nothing; only the YAML core tags are accepted, so no Python object is ever built.
+The only module that imports yaml.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import yaml
+
+from .errors import SpecError, Where
+
+MAX_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 2_000_000
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CORE = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null")}
+_constructor = yaml.SafeLoader("")  # its construct_yaml_* methods turn scalar nodes into values
+_resolver = yaml.resolver.Resolver()
+
+
+class Node(NamedTuple):
+    value: object  # None, bool, int, float, str, list[Node], or dict[str, Node]
+    line: int  # 1-based
+    column: int  # 1-based
+    keys: dict | None = None  # for mappings: key -> (line, column) of the key itself
+
+
+def read_text(path: str) -> str:
+    """A spec file's text, or a SpecError for a missing, huge, binary or non-UTF-8 file."""
+    where = Where(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise SpecError(where, "no such file") from None
+    except IsADirectoryError:
+        raise SpecError(where, "is a directory, not a spec file") from None
+    except OSError as e:
+        raise SpecError(where, f"cannot be read: {e.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise SpecError(where, f"is larger than {MAX_BYTES // (1024 * 1024)} MiB; a spec is a small text file")
+    if b"\0" in data:
+        raise SpecError(where, "is a binary file, not YAML text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise SpecError(Where(path, line, column), "is not UTF-8 text (byte 0x%02x)" % data[e.start]) from None
+
+
+def parse(text: str, path: str) -> Node | None:
+    """The single YAML document in `text` as a Node tree (None for an empty document)."""
+    stack: list[list] = []  # open collections: [Node-to-be, pending key, depth marker]
+    anchors: dict[str, Node] = {}
+    root = None
+    documents = 0
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            kind = type(event)
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise SpecError(_where(path, event), "holds a second YAML document; a spec is one document")
+                continue
+            if kind in (yaml.SequenceEndEvent, yaml.MappingEndEvent):
+                node, _ = stack.pop()
+                _attach(stack, node, path)
+                root = node if not stack else root
+                continue
+            if kind not in (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent):
+                continue
+            count += 1
+            if count > MAX_NODES:
+                raise SpecError(_where(path, event), f"has more than {MAX_NODES:,} YAML nodes")
+            if kind is yaml.AliasEvent:
+                if event.anchor not in anchors:
+                    raise SpecError(_where(path, event), f"uses the undefined alias *{event.anchor}")
+                node = anchors[event.anchor]
+                if any(node is open_[0] for open_ in stack):
+                    raise SpecError(_where(path, event), f"alias *{event.anchor} refers to a collection that contains it")
+            elif kind is yaml.ScalarEvent:
+                node = _scalar(event, path)
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise SpecError(_where(path, event), f"nests deeper than {MAX_DEPTH} levels")
+                _check_tag(event, "seq" if kind is yaml.SequenceStartEvent else "map", path)
+                line, column = event.start_mark.line + 1, event.start_mark.column + 1
+                node = Node([], line, column) if kind is yaml.SequenceStartEvent else Node({}, line, column, {})
+                if event.anchor:
+                    anchors[event.anchor] = node
+                stack.append([node, None])
+                continue
+            if kind is yaml.ScalarEvent and event.anchor:
+                anchors[event.anchor] = node
+            if not stack:
+                root = node
+            else:
+                _attach(stack, node, path)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = Where(path, mark.line + 1, mark.column + 1) if mark else Where(path)
+        raise SpecError(where, f"YAML syntax error: {e.problem or e.context}") from None
+    except yaml.YAMLError as e:
+        raise SpecError(Where(path), f"YAML error: {e}") from None
+    return root
+
+
+def _attach(stack: list[list], node: Node, path: str) -> None:
+    """Put `node` into the collection on top of the stack (as a key, a value or an item)."""
+    if not stack:
+        return
+    top = stack[-1]
+    parent = top[0]
+    if isinstance(parent.value, list):
+        parent.value.append(node)
+    elif top[1] is None:  # a key
+        if not isinstance(node.value, str):
+            raise SpecError(Where(path, node.line, node.column), f"mapping keys must be names, got {_brief(node)}")
+        if node.value in parent.value:
+            first = parent.keys[node.value][0]
+            raise SpecError(Where(path, node.line, node.column), f"duplicate key `{node.value}` (first at line {first})")
+        top[1] = node
+    else:
+        key = top[1]
+        parent.value[key.value] = node
+        parent.keys[key.value] = (key.line, key.column)
+        top[1] = None
+
+
+def _scalar(event, path: str) -> Node:
+    line, column = event.start_mark.line + 1, event.start_mark.column + 1
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+    elif tag not in _SCALAR_TAGS:
+        raise SpecError(Where(path, line, column), _tag_message(tag))
+    if tag == f"{_CORE}str" or tag not in _SCALAR_TAGS:  # e.g. an implicit timestamp: keep the text
+        return Node(event.value, line, column)
+    name = tag[len(_CORE):]
+    scalar = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+    try:
+        value = getattr(_constructor, f"construct_yaml_{name}")(scalar)
+    except (ValueError, yaml.YAMLError):
+        raise SpecError(Where(path, line, column), f"cannot read {event.value!r} as {name}") from None
+    return Node(value, line, column)
+
+
+def _check_tag(event, kind: str, path: str) -> None:
+    if event.tag not in (None, "!", f"{_CORE}{kind}"):
+        raise SpecError(_where(path, event), _tag_message(event.tag))
+
+
+def _tag_message(tag: str) -> str:
+    shown = tag.replace(_CORE, "!!")
+    return f"unsupported YAML tag {shown}: a spec holds plain data (mappings, lists, numbers, text), never objects"
+
+
+def _where(path: str, event) -> Where:
+    return Where(path, event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+def _brief(node: Node) -> str:
+    if isinstance(node.value, list):
+        return "a list"
+    if isinstance(node.value, dict):
+        return "a mapping"
+    return repr(node.value)
