@@ -1,0 +1,149 @@
+"""A ModelSpec to a Summary: shapes propagated and layers named as Keras does, weights counted."""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from .conventions import keras_name
+from .errors import ArgumentError, SpecError
+from .formulas import GateCount
+from .layers import Built, W, fmt
+from .spec import LayerSpec, ModelSpec
+
+BYTES_PER_PARAM = 4  # float32, as Keras sizes its summary
+
+
+class Row(NamedTuple):
+    """One layer of the summary, with the layers inside it for --expand."""
+
+    name: str
+    class_name: str
+    output_shape: tuple | list  # (None, 75), or a list of shapes for several outputs
+    params: int
+    trainable_params: int
+    trainable: bool  # the layer's `trainable` flag
+    weights: tuple[W, ...]
+    children: tuple  # of Row
+    gates: tuple[GateCount, ...]
+    line: int  # where the layer is in the spec
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.params - self.trainable_params
+
+
+class Summary(NamedTuple):
+    name: str
+    path: str
+    framework: str
+    input_shape: tuple
+    rows: tuple[Row, ...]
+
+    @property
+    def total_params(self) -> int:
+        return sum(r.params for r in self.rows)
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(r.trainable_params for r in self.rows)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.total_params - self.trainable_params
+
+
+def summarize(spec: ModelSpec) -> Summary:
+    """The Keras summary of a spec's model. Raises `SpecError` where shapes do not fit."""
+    names = _names(spec.layers)
+    seen: dict[str, LayerSpec] = {}
+    for layer in spec.layers:
+        name = names[id(layer)]
+        if name in seen:
+            raise SpecError(layer.where, f"duplicate layer name `{name}` (also {seen[name].where.key}, "
+                                         f"line {seen[name].where.line}); layer names must be unique")
+        seen[name] = layer
+    shape = (None, *_input_shape(spec))
+    rows = []
+    for i, layer in enumerate(spec.layers):
+        if isinstance(shape, list):
+            prev = rows[-1]
+            raise SpecError(layer.where, f"the previous layer `{prev.name}` returns {len(shape)} tensors "
+                                         f"{fmt(shape)}; in a Sequential model only the last layer may")
+        row = _build(layer, shape, names[id(layer)], True, names)
+        rows.append(row)
+        shape = row.output_shape
+    return Summary(spec.name, spec.path, spec.framework, (None, *_input_shape(spec)), tuple(rows))
+
+
+def _input_shape(spec: ModelSpec) -> tuple:
+    if spec.input is not None:
+        return spec.input
+    first = spec.layers[0].args  # Keras 2 style: the first layer's input_shape / input_dim
+    if first.get("input_shape") is not None:
+        return first["input_shape"]
+    if first.get("input_dim") is not None and spec.layers[0].kind.class_name != "Embedding":
+        return (first["input_dim"],)
+    raise SpecError(spec.where, "missing `input`: add the per-sample input shape, like `input: [28, 28]` "
+                                "(time steps, features) or `input: [500]` (tokens)")
+
+
+def _names(layers) -> dict[int, str]:
+    """Name every layer as a fresh Keras session would: a wrapped layer is built (and so
+    named) before its wrapper, and each auto-name takes the next number of its prefix."""
+    counters: dict[str, int] = {}
+    names: dict[int, str] = {}
+
+    def visit(spec: LayerSpec) -> None:
+        for key in spec.kind.nested:
+            inner = spec.args[key]  # one LayerSpec, a tuple of them (cells), or None
+            for child in (inner,) if isinstance(inner, LayerSpec) else inner or ():
+                visit(child)
+        given = spec.args.get("name")
+        if given is None:
+            prefix = keras_name(spec.kind.class_name)
+            n = counters.get(prefix, 0)
+            counters[prefix] = n + 1
+            given = prefix if n == 0 else f"{prefix}_{n}"
+        names[id(spec)] = given
+
+    for layer in layers:
+        visit(layer)
+    return names
+
+
+def _build(spec: LayerSpec, shape, name: str, parent_trainable: bool, names) -> Row:
+    trainable = parent_trainable and spec.args.get("trainable", True)
+
+    def nested(inner: LayerSpec, inner_shape, prefix: str = ""):
+        row = _build(inner, inner_shape, prefix + names[id(inner)], trainable, names)
+        weights = tuple(w._replace(name=f"{row.name}/{w.name}") for w in row.weights)
+        return row._replace(weights=weights), row
+
+    try:
+        built = spec.kind.build(spec.args, shape, lambda inner, s, prefix="": _as_built(*nested(inner, s, prefix)))
+    except ArgumentError as e:
+        raise SpecError(spec.where, f"{e}") from None
+    weights = tuple(w._replace(trainable=w.trainable and trainable) for w in built.weights)
+    params = sum(_size(w) for w in weights)
+    return Row(
+        name=name,
+        class_name=spec.kind.class_name,
+        output_shape=built.output,
+        params=params,
+        trainable_params=sum(_size(w) for w in weights if w.trainable),
+        trainable=trainable,
+        weights=weights,
+        children=built.children,
+        gates=built.gates,
+        line=spec.where.line,
+    )
+
+
+def _as_built(prefixed: Row, row: Row):
+    """What a wrapper's build sees of a nested layer: its output and weights, and its row."""
+    return Built(prefixed.output_shape, prefixed.weights, (), prefixed.gates), row
+
+
+def _size(w: W) -> int:
+    return math.prod(w.shape)

@@ -1,0 +1,547 @@
+"""Every layer a spec may use, registered once: its Keras arguments, output shape and weights.
+
+Shapes include the batch axis as None, as Keras prints them: (None, 28, 75). Each
+`build` gets the layer's checked arguments, its input shape and a `nested` callback
+that builds a wrapped layer (so that names and `trainable` are handled in one place,
+in `infer`), and returns a `Built`. Shape rules follow each class's
+`compute_output_shape` in keras/src/layers/.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple
+
+from .errors import ArgumentError, boolean, closest, positive_int, shown
+from .formulas import GateCount, count_layer
+
+Shape = tuple  # (None, 28, 75)
+
+
+class W(NamedTuple):
+    """One weight tensor as Keras builds it."""
+
+    name: str
+    shape: tuple[int, ...]
+    trainable: bool = True
+
+
+class Built(NamedTuple):
+    output: Shape | list  # one shape, or a list of shapes for several outputs
+    weights: tuple[W, ...] = ()
+    children: tuple = ()  # rows of the layers inside a wrapper (infer's Row)
+    gates: tuple[GateCount, ...] = ()  # per-gate split of a recurrent layer
+
+
+class Kind(NamedTuple):
+    class_name: str
+    args: dict  # name -> (check, default); defaults are written as the check returns them
+    # (strides (1,), not 1); REQUIRED marks a required argument
+    build: Callable
+    nested: tuple[str, ...] = ()  # arguments that hold layer specs
+    cell: bool = False  # an RNN cell: only inside RNN / StackedRNNCells
+
+
+REQUIRED = object()
+Nested = Callable  # nested(spec, input_shape, name_prefix="") -> (Built, Row)
+
+
+# ---- argument checks: (key, value) -> value, or ArgumentError --------------------------
+
+def anything(key, value):
+    return value
+
+
+def number(key, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ArgumentError(f"expected a number for `{key}`, got {shown(value)}")
+    return value
+
+
+def fraction(key, value):
+    if number(key, value) < 0 or value > 1:
+        raise ArgumentError(f"expected a number from 0 to 1 for `{key}`, got {shown(value)}")
+    return value
+
+
+def optional_int(key, value):
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ArgumentError(f"expected an integer or null for `{key}`, got {shown(value)}")
+
+
+def integer(key, value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentError(f"expected an integer for `{key}`, got {shown(value)}")
+    return value
+
+
+def text(key, value):
+    if not isinstance(value, str) or not value:
+        raise ArgumentError(f"expected a name for `{key}`, got {shown(value)}")
+    return value
+
+
+def setting(key, value):
+    """Initializers, regularizers, constraints: a name, a {class_name, config} mapping, or null."""
+    if value is None or isinstance(value, (str, dict)):
+        return value
+    raise ArgumentError(f"expected a name, a mapping or null for `{key}`, got {shown(value)}")
+
+
+# keras/src/activations/__init__.py, ALL_OBJECTS_DICT (a test compares with Keras)
+ACTIVATIONS = frozenset(
+    "celu elu exponential gelu glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh "
+    "leaky_relu linear log_sigmoid log_softmax mish relu relu6 selu sigmoid silu soft_shrink "
+    "softmax softplus softsign sparse_plus sparse_sigmoid sparsemax squareplus swish tanh "
+    "tanh_shrink threshold".split()
+)
+
+
+def activation(key, value):
+    if value is None or value in ACTIVATIONS or isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        raise ArgumentError(f"unknown activation {value!r} for `{key}`{closest(value, ACTIVATIONS)}")
+    raise ArgumentError(f"expected an activation name for `{key}`, got {shown(value)}")
+
+
+def one_of(*choices):
+    def check(key, value):
+        if value in choices:
+            return value
+        names = ", ".join("null" if c is None else str(c) for c in choices)
+        hint = closest(value, [c for c in choices if c]) if isinstance(value, str) else ""
+        raise ArgumentError(f"expected one of {names} for `{key}`, got {shown(value)}{hint}")
+
+    return check
+
+
+def ints(n: int, minimum: int = 1):
+    """A whole number or a list of `n` of them, each at least `minimum`: 3 -> (3,) * n."""
+
+    def check(key, value):
+        values = value if isinstance(value, list) else [value] * n
+        if len(values) != n or any(isinstance(v, bool) or not isinstance(v, int) or v < minimum for v in values):
+            what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+            raise ArgumentError(f"expected {what} or a list of {n} for `{key}`, got {shown(value)}")
+        return tuple(values)
+
+    return check
+
+
+def optional_ints(n: int):
+    inner = ints(n)
+    return lambda key, value: None if value is None else inner(key, value)
+
+
+def int_list(key, value):
+    if not isinstance(value, list) or not value or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise ArgumentError(f"expected a list of integers for `{key}`, got {shown(value)}")
+    return tuple(value)
+
+
+def axis_arg(key, value):
+    return int_list(key, value) if isinstance(value, list) else integer(key, value)
+
+
+def input_shape_arg(key, value):
+    if not isinstance(value, list) or any(
+        v is not None and (isinstance(v, bool) or not isinstance(v, int) or v <= 0) for v in value
+    ):
+        raise ArgumentError(f"expected a list of positive integers or nulls for `{key}`, got {shown(value)}")
+    return tuple(value)
+
+
+def layer_arg(key, value):  # the spec parser builds nested layers; this only marks the argument
+    return value
+
+
+# ---- shapes ------------------------------------------------------------------------------
+
+def _ndim(shape: Shape, ndim: int, what: str) -> None:
+    if len(shape) != ndim:
+        raise ArgumentError(f"expected a {ndim}D input {what}, got {fmt(shape)}")
+
+
+def _min_ndim(shape: Shape, ndim: int, what: str) -> None:
+    if len(shape) < ndim:
+        raise ArgumentError(f"expected an input of at least {ndim} dimensions {what}, got {fmt(shape)}")
+
+
+def _known(shape: Shape, axis: int, what: str) -> int:
+    size = shape[axis]
+    if size is None:
+        raise ArgumentError(f"needs a known size for the {what} axis, got {fmt(shape)}")
+    return size
+
+
+def fmt(shape) -> str:
+    """As Keras prints shapes: (None, 75), or [(None, 4), (None, 4)] for several."""
+    if isinstance(shape, list):
+        return "[" + ", ".join(fmt(s) for s in shape) + "]"
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def conv_length(size, kernel, stride, dilation, padding):
+    """keras/src/ops/operation_utils.py compute_conv_output_shape, one axis."""
+    if size is None:
+        return None
+    if padding == "valid":
+        out = (size - dilation * (kernel - 1) - 1) // stride + 1
+        if out <= 0:
+            raise ArgumentError(
+                f"the input length {size} is too short for kernel {kernel} (dilation {dilation}): "
+                "the output would be empty"
+            )
+        return out
+    return (size - 1) // stride + 1  # same, causal
+
+
+def _channels(cfg) -> bool:
+    return cfg.get("data_format") == "channels_first"
+
+
+# ---- argument tables -------------------------------------------------------------------
+
+# keras/src/layers/layer.py Layer.__init__: keyword arguments every layer with **kwargs takes
+BASE = {
+    "name": (text, None),
+    "trainable": (boolean, True),
+    "dtype": (anything, None),
+    "autocast": (boolean, True),
+    "activity_regularizer": (setting, None),
+    "input_shape": (input_shape_arg, None),
+    "input_dim": (positive_int, None),
+}
+
+
+def _args(**own) -> dict:
+    return {**own, **BASE}
+
+
+_INIT = dict(kernel_initializer=(setting, "glorot_uniform"), bias_initializer=(setting, "zeros"),
+             kernel_regularizer=(setting, None), bias_regularizer=(setting, None),
+             kernel_constraint=(setting, None), bias_constraint=(setting, None))
+_RECURRENT_INIT = dict(recurrent_initializer=(setting, "orthogonal"), recurrent_regularizer=(setting, None),
+                       recurrent_constraint=(setting, None))
+_CELL_COMMON = dict(units=(positive_int, REQUIRED), activation=(activation, "tanh"), use_bias=(boolean, True),
+                    dropout=(fraction, 0.0), recurrent_dropout=(fraction, 0.0), seed=(optional_int, None),
+                    **_INIT, **_RECURRENT_INIT)
+_GATED = dict(recurrent_activation=(activation, "sigmoid"), implementation=(one_of(1, 2), 2))
+_SEQUENCE = dict(return_sequences=(boolean, False), return_state=(boolean, False), go_backwards=(boolean, False),
+                 stateful=(boolean, False), unroll=(boolean, False))
+_CELL_ARGS = {
+    "SimpleRNN": dict(_CELL_COMMON),
+    "LSTM": dict(_CELL_COMMON, unit_forget_bias=(boolean, True), **_GATED),
+    "GRU": dict(_CELL_COMMON, reset_after=(boolean, True), **_GATED),
+}
+_STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}
+
+
+# ---- recurrent layers ---------------------------------------------------------------------
+
+def _cell_count(class_name: str, cfg: dict, input_dim: int):
+    return count_layer(
+        class_name.lower(), cfg["units"], input_dim, use_bias=cfg["use_bias"],
+        reset_after=cfg["reset_after"] if class_name == "GRU" else None,
+    )
+
+
+def _sequence_output(shape: Shape, features: tuple, cfg: dict, states: list) -> Shape | list:
+    """An RNN's output: (None, [time,] *features), with its states after it under return_state."""
+    out = (shape[0], shape[1], *features) if cfg["return_sequences"] else (shape[0], *features)
+    return [out, *states] if cfg["return_state"] else out
+
+
+def _rnn_layer(class_name: str) -> Kind:
+    def build(cfg, shape, nested):
+        _ndim(shape, 3, "(batch, time, features)")
+        count = _cell_count(class_name, cfg, _known(shape, -1, "features"))
+        states = [(shape[0], cfg["units"])] * _STATES[class_name]
+        weights = tuple(W(w.name, w.shape) for w in count.weights)
+        return Built(_sequence_output(shape, (cfg["units"],), cfg, states), weights, gates=count.gates)
+
+    extra = dict(use_cudnn=(anything, "auto")) if class_name != "SimpleRNN" else {}
+    return Kind(class_name, _args(**_CELL_ARGS[class_name], **_SEQUENCE, **extra), build)
+
+
+def _cell(class_name: str) -> Kind:
+    """SimpleRNNCell, LSTMCell, GRUCell: `build` takes (batch, features) and returns the
+    cell's output shape, then its states' shapes."""
+
+    def build(cfg, shape, nested):
+        count = _cell_count(class_name, cfg, _known(shape, -1, "features"))
+        weights = tuple(W(w.name, w.shape) for w in count.weights)
+        return Built([(shape[0], cfg["units"])] * (1 + _STATES[class_name]), weights, gates=count.gates)
+
+    args = {k: v for k, v in _CELL_ARGS[class_name].items()}
+    return Kind(f"{class_name}Cell", _args(**args), build, cell=True)
+
+
+def _stacked_cells_build(cfg, shape, nested):
+    """keras/src/layers/rnn/stacked_rnn_cells.py: each cell reads the previous one's output."""
+    children, states, weights = [], [], []
+    for cell in cfg["cells"]:
+        built, row = nested(cell, shape)
+        children.append(row)
+        weights += built.weights
+        shape, *cell_states = built.output
+        states += cell_states
+    return Built([shape, *states], tuple(weights), tuple(children))
+
+
+def _rnn_build(cfg, shape, nested):
+    """keras.layers.RNN over a cell, a StackedRNNCells, or a list of cells (stacked)."""
+    _ndim(shape, 3, "(batch, time, features)")
+    built, row = nested(cfg["cell"], (shape[0], shape[-1]))
+    out, *states = built.output
+    return Built(_sequence_output(shape, out[1:], cfg, states), built.weights, (row,))
+
+
+def _conv_lstm(rank: int) -> Kind:
+    """ConvLSTM1D/2D/3D (keras/src/layers/rnn/conv_lstm.py): an LSTM whose products are
+    convolutions; kernel (*kernel_size, channels, 4*filters)."""
+
+    def build(cfg, shape, nested):
+        layout = "(batch, time, *spatial, channels)"
+        _ndim(shape, rank + 3, layout)
+        first = _channels(cfg)
+        channels = _known(shape, 2 if first else -1, "channels")
+        spatial_in = shape[3:] if first else shape[2:-1]
+        spatial = tuple(
+            conv_length(size, k, s, d, cfg["padding"])
+            for size, k, s, d in zip(spatial_in, cfg["kernel_size"], cfg["strides"], cfg["dilation_rate"])
+        )
+        f = cfg["filters"]
+        step = (f, *spatial) if first else (*spatial, f)
+        weights = [W("kernel", (*cfg["kernel_size"], channels, 4 * f)),
+                   W("recurrent_kernel", (*cfg["kernel_size"], f, 4 * f))]
+        if cfg["use_bias"]:
+            weights.append(W("bias", (4 * f,)))
+        states = [(shape[0], *step)] * 2
+        return Built(_sequence_output(shape, step, cfg, states), tuple(weights))
+
+    args = _args(
+        filters=(positive_int, REQUIRED), kernel_size=(ints(rank), REQUIRED), strides=(ints(rank), (1,) * rank),
+        padding=(one_of("valid", "same"), "valid"), data_format=(one_of(None, "channels_last", "channels_first"), None),
+        dilation_rate=(ints(rank), (1,) * rank), activation=(activation, "tanh"), recurrent_activation=(activation, "sigmoid"),
+        use_bias=(boolean, True), unit_forget_bias=(boolean, True), dropout=(fraction, 0.0),
+        recurrent_dropout=(fraction, 0.0), seed=(optional_int, None), **_INIT, **_RECURRENT_INIT,
+        **{k: v for k, v in _SEQUENCE.items() if k != "unroll"},
+    )
+    return Kind(f"ConvLSTM{rank}D", args, build)
+
+
+RECURRENT = ("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+
+
+def _bidirectional_build(cfg, shape, nested):
+    """keras/src/layers/rnn/bidirectional.py compute_output_shape: the forward layer's
+    output, its last axis doubled for concat (even when a backward_layer is wider),
+    listed twice for merge_mode None, then the states of both directions."""
+    forward, f_row = nested(cfg["layer"], shape, "forward_")
+    if cfg["backward_layer"] is not None:
+        backward, b_row = nested(cfg["backward_layer"], shape)
+    else:
+        backward, b_row = nested(cfg["layer"], shape, "backward_")
+    out, states = (forward.output[0], forward.output[1:]) if isinstance(forward.output, list) else (forward.output, [])
+    mode = cfg["merge_mode"]
+    if mode == "concat":
+        out = (*out[:-1], out[-1] * 2)
+    outputs = [out, out] if mode is None else [out]
+    if states or mode is None:
+        outputs = [*outputs, *states, *states]
+    return Built(outputs if len(outputs) > 1 else outputs[0], forward.weights + backward.weights, (f_row, b_row))
+
+
+def _time_distributed_build(cfg, shape, nested):
+    _min_ndim(shape, 3, "(batch, time, ...)")
+    built, row = nested(cfg["layer"], (shape[0], *shape[2:]))
+    if isinstance(built.output, list):
+        raise ArgumentError("the wrapped layer must return one tensor")
+    return Built((shape[0], shape[1], *built.output[1:]), built.weights, (row,))
+
+
+# ---- the layers around them ---------------------------------------------------------------------
+
+def _identity(cfg, shape, nested):
+    return Built(shape)
+
+
+def _dense_build(cfg, shape, nested):
+    _min_ndim(shape, 2, "(batch, ..., features)")
+    d = _known(shape, -1, "features")
+    weights = [W("kernel", (d, cfg["units"]))] + ([W("bias", (cfg["units"],))] if cfg["use_bias"] else [])
+    return Built((*shape[:-1], cfg["units"]), tuple(weights))
+
+
+def _embedding_build(cfg, shape, nested):
+    return Built((*shape, cfg["output_dim"]), (W("embeddings", (cfg["input_dim"], cfg["output_dim"])),))
+
+
+def _spatial_dropout_build(cfg, shape, nested):
+    _ndim(shape, 3, "(batch, time, channels)")
+    return Built(shape)
+
+
+def _flatten_build(cfg, shape, nested):
+    rest = shape[1:]
+    size = None if None in rest else math.prod(rest)
+    return Built((shape[0], size))
+
+
+def _reshape_build(cfg, shape, nested):
+    """keras/src/layers/reshaping/reshape.py: one -1 may stand for the rest."""
+    target = cfg["target_shape"]
+    if any(d == 0 or d < -1 for d in target) or target.count(-1) > 1:
+        raise ArgumentError(f"expected positive sizes and at most one -1 in `target_shape`, got {list(target)}")
+    rest = shape[1:]
+    known = math.prod(d for d in target if d != -1)
+    if None in rest:
+        return Built((shape[0], *(None if d == -1 else d for d in target)))
+    total = math.prod(rest)
+    if -1 in target:
+        if total % known:
+            raise ArgumentError(f"cannot reshape {fmt(shape)} ({total:,} values) to {list(target)}")
+        target = tuple(total // known if d == -1 else d for d in target)
+    elif known != total:
+        raise ArgumentError(f"cannot reshape {fmt(shape)} ({total:,} values) to {list(target)} ({known:,} values)")
+    return Built((shape[0], *target))
+
+
+def _permute_build(cfg, shape, nested):
+    dims = cfg["dims"]
+    if sorted(dims) != list(range(1, len(shape))):
+        raise ArgumentError(f"`dims` must order the axes 1 to {len(shape) - 1} of {fmt(shape)}, got {list(dims)}")
+    return Built((shape[0], *(shape[d] for d in dims)))
+
+
+def _repeat_vector_build(cfg, shape, nested):
+    _ndim(shape, 2, "(batch, features)")
+    return Built((shape[0], cfg["n"], shape[1]))
+
+
+def _axis(axis: int, shape: Shape) -> int:
+    if not -len(shape) <= axis < len(shape) or axis % len(shape) == 0:
+        raise ArgumentError(f"axis {axis} is not a feature axis of {fmt(shape)}")
+    return axis % len(shape)
+
+
+def _batch_norm_build(cfg, shape, nested):
+    c = _known(shape, _axis(cfg["axis"], shape), "normalized")
+    names = [n for n, on in (("gamma", cfg["scale"]), ("beta", cfg["center"])) if on]
+    weights = [W(n, (c,)) for n in names] + [W(n, (c,), False) for n in ("moving_mean", "moving_variance")]
+    if cfg["renorm"]:
+        weights += [W(n, (c,), False) for n in ("moving_stddev", "renorm_mean", "renorm_stddev")]
+    return Built(shape, tuple(weights))
+
+
+def _layer_norm_build(cfg, shape, nested):
+    axes = cfg["axis"] if isinstance(cfg["axis"], tuple) else (cfg["axis"],)
+    size = tuple(_known(shape, _axis(a, shape), "normalized") for a in sorted(_axis(a, shape) for a in axes))
+    rms = cfg["rms_scaling"]
+    names = [n for n, on in (("gamma", cfg["scale"] or rms), ("beta", cfg["center"] and not rms)) if on]
+    return Built(shape, tuple(W(n, size) for n in names))
+
+
+def _conv1d_build(cfg, shape, nested):
+    _ndim(shape, 3, "(batch, steps, channels)")
+    first = _channels(cfg)
+    channels = _known(shape, 1 if first else 2, "channels")
+    groups, filters = cfg["groups"], cfg["filters"]
+    if channels % groups or filters % groups:
+        raise ArgumentError(f"`groups` ({groups}) must divide the channels ({channels}) and `filters` ({filters})")
+    if cfg["padding"] == "causal" and first:
+        raise ArgumentError("padding causal needs data_format channels_last")
+    (k,), (s,), (d,) = cfg["kernel_size"], cfg["strides"], cfg["dilation_rate"]
+    length = conv_length(shape[2 if first else 1], k, s, d, cfg["padding"])
+    weights = [W("kernel", (k, channels // groups, filters))] + ([W("bias", (filters,))] if cfg["use_bias"] else [])
+    return Built((shape[0], filters, length) if first else (shape[0], length, filters), tuple(weights))
+
+
+def _pooling1d_build(cfg, shape, nested):
+    _ndim(shape, 3, "(batch, steps, channels)")
+    first = _channels(cfg)
+    (p,) = cfg["pool_size"]
+    (s,) = cfg["strides"] or (p,)
+    length = conv_length(shape[2 if first else 1], p, s, 1, cfg["padding"])
+    return Built((shape[0], shape[1], length) if first else (shape[0], length, shape[2]))
+
+
+def _global_pooling1d_build(cfg, shape, nested):
+    _ndim(shape, 3, "(batch, steps, channels)")
+    first = _channels(cfg)
+    channels = shape[1] if first else shape[2]
+    if cfg["keepdims"]:
+        return Built((shape[0], channels, 1) if first else (shape[0], 1, channels))
+    return Built((shape[0], channels))
+
+
+_DATA_FORMAT = (one_of(None, "channels_last", "channels_first"), None)
+_POOL_ARGS = dict(strides=(optional_ints(1), None), padding=(one_of("valid", "same"), "valid"), data_format=_DATA_FORMAT)
+_GLOBAL_POOL_ARGS = dict(data_format=_DATA_FORMAT, keepdims=(boolean, False))
+
+KINDS: dict[str, Kind] = {
+    k.class_name: k
+    for k in (
+        _rnn_layer("SimpleRNN"),
+        _rnn_layer("LSTM"),
+        _rnn_layer("GRU"),
+        _cell("SimpleRNN"),
+        _cell("LSTM"),
+        _cell("GRU"),
+        Kind("StackedRNNCells", _args(cells=(layer_arg, REQUIRED)), _stacked_cells_build, ("cells",), cell=True),
+        Kind("RNN", _args(cell=(layer_arg, REQUIRED), zero_output_for_mask=(boolean, False), **_SEQUENCE),
+             _rnn_build, ("cell",)),
+        Kind("Bidirectional", _args(layer=(layer_arg, REQUIRED), merge_mode=(one_of("concat", "sum", "mul", "ave", None), "concat"),
+                                    weights=(anything, None), backward_layer=(layer_arg, None)),
+             _bidirectional_build, ("layer", "backward_layer")),
+        Kind("TimeDistributed", _args(layer=(layer_arg, REQUIRED)), _time_distributed_build, ("layer",)),
+        _conv_lstm(1),
+        _conv_lstm(2),
+        _conv_lstm(3),
+        Kind("Embedding", _args(input_dim=(positive_int, REQUIRED), output_dim=(positive_int, REQUIRED),
+                                embeddings_initializer=(setting, "uniform"), embeddings_regularizer=(setting, None),
+                                embeddings_constraint=(setting, None), mask_zero=(boolean, False),
+                                weights=(anything, None), lora_rank=(optional_int, None), lora_alpha=(anything, None),
+                                quantization_config=(anything, None), input_length=(optional_int, None)),
+             _embedding_build),
+        Kind("Dense", _args(units=(positive_int, REQUIRED), activation=(activation, None), use_bias=(boolean, True),
+                            **_INIT, lora_rank=(optional_int, None), lora_alpha=(anything, None),
+                            quantization_config=(anything, None)),
+             _dense_build),
+        Kind("Dropout", _args(rate=(fraction, REQUIRED), noise_shape=(anything, None), seed=(optional_int, None)), _identity),
+        # SpatialDropout1D takes no **kwargs: only these four
+        Kind("SpatialDropout1D", dict(rate=(fraction, REQUIRED), seed=(optional_int, None), name=(text, None),
+                                      dtype=(anything, None)), _spatial_dropout_build),
+        Kind("GaussianNoise", _args(stddev=(number, REQUIRED), seed=(optional_int, None)), _identity),
+        Kind("Activation", _args(activation=(activation, REQUIRED)), _identity),
+        Kind("Masking", _args(mask_value=(anything, 0.0)), _identity),
+        Kind("Flatten", _args(data_format=_DATA_FORMAT), _flatten_build),
+        Kind("Reshape", _args(target_shape=(int_list, REQUIRED)), _reshape_build),
+        Kind("Permute", _args(dims=(int_list, REQUIRED)), _permute_build),
+        Kind("RepeatVector", _args(n=(positive_int, REQUIRED)), _repeat_vector_build),
+        Kind("BatchNormalization", _args(
+            axis=(integer, -1), momentum=(number, 0.99), epsilon=(number, 0.001), center=(boolean, True),
+            scale=(boolean, True), beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"),
+            moving_mean_initializer=(setting, "zeros"), moving_variance_initializer=(setting, "ones"),
+            beta_regularizer=(setting, None), gamma_regularizer=(setting, None), beta_constraint=(setting, None),
+            gamma_constraint=(setting, None), renorm=(boolean, False), renorm_clipping=(anything, None),
+            renorm_momentum=(number, 0.99), synchronized=(boolean, False)), _batch_norm_build),
+        Kind("LayerNormalization", _args(
+            axis=(axis_arg, -1), epsilon=(number, 0.001), center=(boolean, True), scale=(boolean, True),
+            beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"), beta_regularizer=(setting, None),
+            gamma_regularizer=(setting, None), beta_constraint=(setting, None), gamma_constraint=(setting, None),
+            rms_scaling=(boolean, False)), _layer_norm_build),
+        Kind("Conv1D", _args(
+            filters=(positive_int, REQUIRED), kernel_size=(ints(1), REQUIRED), strides=(ints(1), (1,)),
+            padding=(one_of("valid", "same", "causal"), "valid"), data_format=_DATA_FORMAT,
+            dilation_rate=(ints(1), (1,)), groups=(positive_int, 1), activation=(activation, None),
+            use_bias=(boolean, True), **_INIT), _conv1d_build),
+        Kind("MaxPooling1D", _args(pool_size=(ints(1), (2,)), **_POOL_ARGS), _pooling1d_build),
+        Kind("AveragePooling1D", _args(pool_size=(ints(1), REQUIRED), **_POOL_ARGS), _pooling1d_build),
+        Kind("GlobalAveragePooling1D", _args(**_GLOBAL_POOL_ARGS), _global_pooling1d_build),
+        Kind("GlobalMaxPooling1D", _args(**_GLOBAL_POOL_ARGS), _global_pooling1d_build),
+    )
+}

@@ -1,0 +1,205 @@
+"""A spec file to a typed, validated `ModelSpec`, or a `SpecError` naming file, line and key."""
+
+from __future__ import annotations
+
+import os
+from typing import NamedTuple
+
+from . import layers as registry
+from .errors import ArgumentError, SpecError, Where, closest, shown
+from .yamlnodes import Node, parse, read_text
+
+
+class LayerSpec(NamedTuple):
+    kind: registry.Kind
+    args: dict  # every argument, checked, defaults filled in; nested layers as LayerSpec
+    where: Where  # the layer's entry, with its key path: layers[1].GRU
+
+
+class Check(NamedTuple):
+    """One number the spec asks `check` to compare: `expect.total_params`, `budget.max_params`."""
+
+    key: str  # "total_params", "layers.gru", "max_params"
+    value: int
+    where: Where
+
+
+class ModelSpec(NamedTuple):
+    path: str
+    name: str
+    framework: str
+    input: tuple | None  # per-sample shape, None entries for free axes; None if not given
+    layers: tuple[LayerSpec, ...]
+    expect: tuple[Check, ...]
+    budget: tuple[Check, ...]
+    where: Where  # the document
+
+
+TOP_KEYS = ("name", "framework", "input", "layers", "expect", "budget")
+FRAMEWORKS = ("keras",)
+EXPECT_KEYS = ("total_params", "trainable_params", "non_trainable_params", "layers")
+BUDGET_KEYS = ("max_params", "max_trainable_params")
+
+
+def load_spec(path) -> ModelSpec:
+    """Read and validate the spec at `path`. Raises `SpecError` (file, line, key) on bad input."""
+    path = os.fspath(path)
+    return from_text(read_text(path), path)
+
+
+def from_text(text: str, path: str = "<spec>") -> ModelSpec:
+    root = parse(text, path)
+    here = Where(path, 1, 1)
+    if root is None:
+        raise SpecError(here, "is empty; a spec is a mapping with `input` and `layers`")
+    top = _mapping(root, path, "", "the spec", TOP_KEYS)
+    framework = _get(top, "framework", path, "", "keras")
+    if framework.value not in FRAMEWORKS:
+        raise SpecError(_at(framework, path, "framework"), f"expected keras, got {shown(framework.value)}"
+                        + (" (PyTorch specs are not supported yet)" if framework.value == "pytorch" else ""))
+    name = _get(top, "name", path, "", os.path.splitext(os.path.basename(path))[0])
+    if not isinstance(name.value, str) or not name.value:
+        raise SpecError(_at(name, path, "name"), f"expected a model name, got {shown(name.value)}")
+    layer_nodes = top.value.get("layers")
+    if layer_nodes is None:
+        raise SpecError(Where(path, root.line, root.column), "missing `layers`: the list of layers, in order")
+    if not isinstance(layer_nodes.value, list) or not layer_nodes.value:
+        raise SpecError(_at(layer_nodes, path, "layers"), "expected a non-empty list of layers")
+    return ModelSpec(
+        path=path,
+        name=name.value,
+        framework=framework.value,
+        input=_input(top.value.get("input"), path),
+        layers=tuple(_layer(n, path, f"layers[{i}]") for i, n in enumerate(layer_nodes.value)),
+        expect=_checks(top.value.get("expect"), path, "expect", EXPECT_KEYS),
+        budget=_checks(top.value.get("budget"), path, "budget", BUDGET_KEYS),
+        where=Where(path, root.line, root.column),
+    )
+
+
+def _at(node: Node, path: str, key: str) -> Where:
+    return Where(path, node.line, node.column, key)
+
+
+def _mapping(node: Node, path: str, key: str, what: str, allowed) -> Node:
+    if not isinstance(node.value, dict):
+        raise SpecError(_at(node, path, key), f"expected {what} as a mapping, got {_kind(node)}")
+    for k, (line, column) in node.keys.items():
+        if k not in allowed:
+            raise SpecError(Where(path, line, column, _join(key, k)),
+                            f"unknown key `{k}` in {what}{closest(k, allowed)}; expected {', '.join(allowed)}")
+    return node
+
+
+def _get(mapping: Node, key: str, path: str, prefix: str, default) -> Node:
+    node = mapping.value.get(key)
+    return node if node is not None else Node(default, mapping.line, mapping.column)
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node.value, list):
+        return "a list"
+    if isinstance(node.value, dict):
+        return "a mapping"
+    return shown(node.value)
+
+
+def _input(node: Node | None, path: str) -> tuple | None:
+    if node is None:
+        return None
+    ok = isinstance(node.value, list) and node.value and all(
+        n.value is None or (isinstance(n.value, int) and not isinstance(n.value, bool) and n.value > 0)
+        for n in node.value
+    )
+    if not ok:
+        raise SpecError(_at(node, path, "input"),
+                        f"expected the per-sample shape as a list of positive integers or nulls "
+                        f"(no batch axis), like [28, 28] or [null, 28]; got {_kind(node)}")
+    return tuple(n.value for n in node.value)
+
+
+def _checks(node: Node | None, path: str, block: str, allowed) -> tuple[Check, ...]:
+    if node is None:
+        return ()
+    _mapping(node, path, block, f"`{block}`", allowed)
+    out = []
+    for key, value in node.value.items():
+        if key == "layers":
+            _mapping(value, path, f"{block}.layers", "`expect.layers` (layer name: parameter count)", value.value or {})
+            out += [_count(v, path, f"{block}.layers.{name}", f"layers.{name}") for name, v in value.value.items()]
+        else:
+            out.append(_count(value, path, f"{block}.{key}", key))
+    return tuple(out)
+
+
+def _count(node: Node, path: str, keypath: str, key: str) -> Check:
+    v = node.value
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise SpecError(_at(node, path, keypath), f"expected a parameter count (a whole number >= 0), got {shown(v)}")
+    return Check(key, v, _at(node, path, keypath))
+
+
+def _layer(node: Node, path: str, keypath: str, cell: bool = False) -> LayerSpec:
+    """`{ClassName: {arguments}}`, or a bare `ClassName`."""
+    if isinstance(node.value, str):
+        class_name, args_node = node.value, None
+    elif isinstance(node.value, dict) and len(node.value) == 1:
+        (class_name, args_node), = node.value.items()
+    else:
+        raise SpecError(_at(node, path, keypath),
+                        f"expected a layer as {{ClassName: {{arguments}}}} or a bare ClassName, got {_kind(node)}")
+    where = _at(node, path, f"{keypath}.{class_name}")
+    kind = registry.KINDS.get(class_name)
+    if kind is None:
+        raise SpecError(where, f"unknown layer `{class_name}`{closest(class_name, registry.KINDS)}")
+    if kind.cell and not cell:
+        raise SpecError(where, f"{class_name} is an RNN cell; wrap it: RNN: {{cell: {{{class_name}: ...}}}}")
+    if cell and not kind.cell:
+        raise SpecError(where, f"expected an RNN cell (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells), got {class_name}")
+    if args_node is not None and args_node.value is not None and not isinstance(args_node.value, dict):
+        raise SpecError(_at(args_node, path, where.key), f"expected the arguments of {class_name} as a mapping, got {_kind(args_node)}")
+    given = args_node.value if args_node is not None and args_node.value else {}
+    keys = args_node.keys if args_node is not None and args_node.keys else {}
+    args = {}
+    for key, value in given.items():
+        line, column = keys[key]
+        if key not in kind.args:
+            raise SpecError(Where(path, line, column, f"{where.key}.{key}"),
+                            f"unknown argument `{key}` for {class_name}{closest(key, kind.args)}")
+        check, _ = kind.args[key]
+        subpath = f"{where.key}.{key}"
+        if key in kind.nested:
+            args[key] = None if value.value is None else _nested(kind, key, value, path, subpath)
+            continue
+        try:
+            args[key] = check(key, value.value)
+        except ArgumentError as e:
+            raise SpecError(_at(value, path, subpath), str(e)) from None
+    for key, (_, default) in kind.args.items():
+        if key not in args:
+            if default is registry.REQUIRED:
+                raise SpecError(where, f"{class_name} needs `{key}`")
+            args[key] = default
+    return LayerSpec(kind, args, where)
+
+
+def _nested(kind: registry.Kind, key: str, node: Node, path: str, keypath: str):
+    if key == "cells" or (key == "cell" and isinstance(node.value, list)):
+        if not isinstance(node.value, list) or not node.value:
+            raise SpecError(_at(node, path, keypath), "expected a non-empty list of RNN cells")
+        cells = tuple(_layer(n, path, f"{keypath}[{i}]", cell=True) for i, n in enumerate(node.value))
+        if key == "cells":
+            return cells
+        # keras.layers.RNN wraps a list of cells in StackedRNNCells
+        stacked = registry.KINDS["StackedRNNCells"]
+        args = {k: default for k, (_, default) in stacked.args.items()} | {"cells": cells}
+        return LayerSpec(stacked, args, _at(node, path, keypath))
+    inner = _layer(node, path, keypath, cell=key == "cell")
+    if kind.class_name == "Bidirectional" and inner.kind.class_name not in registry.RECURRENT:
+        raise SpecError(inner.where, f"Bidirectional wraps a recurrent layer ({', '.join(registry.RECURRENT)}), "
+                                     f"got {inner.kind.class_name}")
+    return inner
