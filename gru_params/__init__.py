@@ -5,8 +5,21 @@
 23625
 """
 
-from .errors import ArgumentError, GruParamsError
+from .errors import ArgumentError, GruParamsError, SpecError
 from .formulas import GateCount, LayerCount, Weight, count_layer
 
 __version__ = "0.1.0"
-__all__ = ["ArgumentError", "GateCount", "GruParamsError", "LayerCount", "Weight", "count_layer"]
+__all__ = [
+    "ArgumentError", "GateCount", "GruParamsError", "LayerCount", "ModelSpec", "SpecError", "Summary",
+    "Weight", "count_layer", "load_spec", "summarize",
+]
+
+
+def __getattr__(name: str):
+    # Whole-model functions import yaml; load them on first use so that a one-line
+    # `layer` query does not pay for it.
+    if name in ("load_spec", "summarize", "ModelSpec", "Summary"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'gru_params' has no attribute {name!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -127,6 +128,41 @@ def layer(
         typer.echo(render.layer_markdown(count), nl=False)
     else:
         typer.echo(render.layer_text(count), nl=False)
+
+
+@app.command()
+def summary(
+    specs: Annotated[list[Path], typer.Argument(metavar="SPEC...", help="Model spec files (YAML).")],
+    show_trainable: Annotated[bool, typer.Option("--show-trainable", help="Add Keras's Trainable column.")] = False,
+    expand: Annotated[bool, typer.Option("--expand", help="Show wrapped layers and each recurrent gate.")] = False,
+    format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
+) -> None:
+    """A Keras-style summary of each model spec, as model.summary() prints it."""
+    from . import api
+
+    results, failed = [], False
+    for path in specs:
+        try:
+            results.append(api.summarize(api.load_spec(path)))
+        except GruParamsError as e:
+            typer.echo(f"Error: {e}", err=True)
+            failed = True
+    if format is Format.json:
+        data = [render.summary_dict(s) for s in results]
+        if data:
+            typer.echo(render.dumps(data[0] if len(specs) == 1 else data))
+    elif format is Format.markdown:
+        typer.echo("\n".join(render.summary_markdown(s, show_trainable=show_trainable, expand=expand) for s in results), nl=False)
+    else:
+        import shutil
+
+        from rich.console import Console
+
+        console, columns = Console(highlight=False), shutil.get_terminal_size().columns
+        for s in results:
+            console.print(render.summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand))
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def _merge_mode(mode: MergeMode | None) -> str | None:

@@ -21,9 +21,11 @@ class Row(NamedTuple):
     class_name: str
     output_shape: tuple | list  # (None, 75), or a list of shapes for several outputs
     params: int
+    # As Keras's layer.trainable_weights: 0 when the layer itself is frozen, else its
+    # weights that are trainable.
     trainable_params: int
-    trainable: bool  # the layer's `trainable` flag
-    weights: tuple[W, ...]
+    trainable: bool  # the layer's own `trainable` flag
+    weights: tuple[W, ...]  # W.trainable: frozen or not for the model (see layers.Kind)
     children: tuple  # of Row
     gates: tuple[GateCount, ...]
     line: int  # where the layer is in the spec
@@ -46,7 +48,10 @@ class Summary(NamedTuple):
 
     @property
     def trainable_params(self) -> int:
-        return sum(r.trainable_params for r in self.rows)
+        """As Keras's model.trainable_weights: every weight not frozen where it was created,
+        which is not always the sum of the rows (a frozen Bidirectional row shows 0, yet
+        the LSTMs inside it were built trainable)."""
+        return sum(math.prod(w.shape) for r in self.rows for w in r.weights if w.trainable)
 
     @property
     def non_trainable_params(self) -> int:
@@ -70,7 +75,7 @@ def summarize(spec: ModelSpec) -> Summary:
             prev = rows[-1]
             raise SpecError(layer.where, f"the previous layer `{prev.name}` returns {len(shape)} tensors "
                                          f"{fmt(shape)}; in a Sequential model only the last layer may")
-        row = _build(layer, shape, names[id(layer)], True, names)
+        row = _build(layer, shape, names[id(layer)], names)
         rows.append(row)
         shape = row.output_shape
     return Summary(spec.name, spec.path, spec.framework, (None, *_input_shape(spec)), tuple(rows))
@@ -112,11 +117,11 @@ def _names(layers) -> dict[int, str]:
     return names
 
 
-def _build(spec: LayerSpec, shape, name: str, parent_trainable: bool, names) -> Row:
-    trainable = parent_trainable and spec.args.get("trainable", True)
+def _build(spec: LayerSpec, shape, name: str, names) -> Row:
+    trainable = spec.args.get("trainable", True)  # SpatialDropout1D takes no `trainable`
 
     def nested(inner: LayerSpec, inner_shape, prefix: str = ""):
-        row = _build(inner, inner_shape, prefix + names[id(inner)], trainable, names)
+        row = _build(inner, inner_shape, prefix + names[id(inner)], names)
         weights = tuple(w._replace(name=f"{row.name}/{w.name}") for w in row.weights)
         return row._replace(weights=weights), row
 
@@ -124,14 +129,15 @@ def _build(spec: LayerSpec, shape, name: str, parent_trainable: bool, names) -> 
         built = spec.kind.build(spec.args, shape, lambda inner, s, prefix="": _as_built(*nested(inner, s, prefix)))
     except ArgumentError as e:
         raise SpecError(spec.where, f"{e}") from None
-    weights = tuple(w._replace(trainable=w.trainable and trainable) for w in built.weights)
-    params = sum(_size(w) for w in weights)
+    weights = built.weights  # a wrapper's come from its nested layers, frozen as they were built
+    if spec.kind.freezes_own_weights and not spec.kind.nested and not trainable:
+        weights = tuple(w._replace(trainable=False) for w in weights)
     return Row(
         name=name,
         class_name=spec.kind.class_name,
         output_shape=built.output,
-        params=params,
-        trainable_params=sum(_size(w) for w in weights if w.trainable),
+        params=sum(_size(w) for w in weights),
+        trainable_params=sum(_size(w) for w in weights if w.trainable) if trainable else 0,
         trainable=trainable,
         weights=weights,
         children=built.children,

@@ -40,6 +40,10 @@ class Kind(NamedTuple):
     build: Callable
     nested: tuple[str, ...] = ()  # arguments that hold layer specs
     cell: bool = False  # an RNN cell: only inside RNN / StackedRNNCells
+    # Whether `trainable: false` on this layer freezes the weights it builds. Keras freezes
+    # a weight when the layer that creates it is frozen; ConvLSTM's weights are created by
+    # an inner cell that is not given the layer's `trainable` (keras/src/layers/rnn/conv_lstm.py).
+    freezes_own_weights: bool = True
 
 
 REQUIRED = object()
@@ -180,7 +184,7 @@ def fmt(shape) -> str:
     """As Keras prints shapes: (None, 75), or [(None, 4), (None, 4)] for several."""
     if isinstance(shape, list):
         return "[" + ", ".join(fmt(s) for s in shape) + "]"
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    return "(" + ", ".join(str(d) for d in shape) + ")"  # no trailing comma, as Keras
 
 
 def conv_length(size, kernel, stride, dilation, padding):
@@ -330,7 +334,7 @@ def _conv_lstm(rank: int) -> Kind:
         recurrent_dropout=(fraction, 0.0), seed=(optional_int, None), **_INIT, **_RECURRENT_INIT,
         **{k: v for k, v in _SEQUENCE.items() if k != "unroll"},
     )
-    return Kind(f"ConvLSTM{rank}D", args, build)
+    return Kind(f"ConvLSTM{rank}D", args, build, freezes_own_weights=False)
 
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")

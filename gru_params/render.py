@@ -4,10 +4,12 @@ import). Nothing here prints."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import textwrap
 
 from .formulas import LayerCount
+from .layers import fmt
 
 FRAMEWORK_TITLE = "Keras 3 / tf.keras"
 
@@ -153,3 +155,144 @@ def _text_table(header: list[str], rows: list[list[str]], total: list[str] | Non
     rule = "-" * (sum(widths) + 3 * (len(widths) - 1))
     out = [line([h[k] for h in heads]) for k in range(depth)] + [rule] + [line(r) for r in rows]
     return out + ([rule, line(total)] if total else [])
+
+
+# ---- model summaries ------------------------------------------------------------------------
+
+def readable_bytes(n: float) -> str:
+    """keras/src/utils/summary_utils.py readable_memory_size: 1024 steps, two decimals."""
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n / 1024 < 1:
+            return f"{n:.2f} {unit}"
+        n /= 1024
+    return f"{n:.2f} PB"
+
+
+def footer_lines(s) -> list[tuple[str, int]]:
+    return [("Total params", s.total_params), ("Trainable params", s.trainable_params),
+            ("Non-trainable params", s.non_trainable_params)]
+
+
+def summary_renderable(s, *, columns: int = 80, show_trainable: bool = False, expand: bool = False):
+    """The summary as tf.keras prints it (keras/src/utils/summary_utils.py print_summary):
+    same widths for a terminal `columns` wide, same table, same footer; `expand` adds the
+    layers inside wrappers and the gates of recurrent layers, which Keras does not show."""
+    from rich.markup import escape
+    from rich.table import Column, Table
+    from rich.console import Group
+    from rich.text import Text
+
+    line_length, positions = 88, [0.45, 0.80, 1.0]
+    header, alignment = ["Layer (type)", "Output Shape", "Param #"], ["left", "left", "right"]
+    if show_trainable:
+        line_length += 12
+        positions = [p * 0.90 for p in positions] + [1.0]
+        header.append("Trainable")
+        alignment.append("center")
+    line_length = min(line_length, max(columns - 4, 40))
+    widths, current = [], 0
+    for pos in positions:
+        widths.append(int(pos * line_length) - current)
+        current += widths[-1]
+    table = Table(*(Column(h, justify=a, width=w) for h, a, w in zip(header, alignment, widths)),
+                  width=line_length, show_lines=True)
+
+    def number(x) -> str:
+        return f"[color(45)]{x}[/]" if x is None else f"[color(34)]{x}[/]"
+
+    def shape_markup(shape) -> str:
+        if isinstance(shape, list):
+            return "[" + ", ".join(shape_markup(x) for x in shape) + "]"
+        return "(" + ", ".join(number(d) for d in shape) + ")"
+
+    def add(row, prefix: str = "") -> None:
+        cells = [f"{escape(prefix + row.name)} ([color(33)]{escape(row.class_name)}[/])",
+                 shape_markup(row.output_shape), number(f"{row.params:,}")]
+        if show_trainable:
+            cells.append("[bold]-[/]" if not row.weights else
+                         "[bold][color(34)]Y[/][/]" if row.trainable else "[bold][color(9)]N[/][/]")
+        table.add_row(*cells)
+        if expand:
+            level = prefix.count("└") + 1
+            inner = "   " * level + "└ "
+            for g in row.gates:
+                label = f"{g.direction} gate {g.gate} ({g.name})" if g.direction else f"gate {g.gate} ({g.name})"
+                table.add_row(escape(inner + label), "", number(f"{g.params:,}"), *([""] if show_trainable else []))
+            for child in row.children:
+                add(child, inner)
+
+    for row in s.rows:
+        add(row)
+    lines = [Text.from_markup(f'[bold]Model: "{escape(s.name)}"[/]'), table]
+    lines += [Text.from_markup(f"[bold] {label}: [/]{number(f'{n:,}')} ({readable_bytes(n * 4)})")
+              for label, n in footer_lines(s)]
+    return Group(*lines)
+
+
+def summary_text(s, *, columns: int = 80, show_trainable: bool = False, expand: bool = False) -> str:
+    """The summary as plain text, as Keras prints it when not on a terminal."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=columns, highlight=False, force_terminal=False, color_system=None)
+    console.print(summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand))
+    return console.file.getvalue()
+
+
+def summary_dict(s) -> dict:
+    """The JSON object of `gru-params summary --format json` (DESIGN.md, Contracts)."""
+
+    def layer(row) -> dict:
+        return {
+            "name": row.name,
+            "type": row.class_name,
+            "output_shape": list(row.output_shape) if not isinstance(row.output_shape, list)
+            else [list(x) for x in row.output_shape],
+            "params": row.params,
+            "trainable": row.trainable,
+            "trainable_params": row.trainable_params,
+            "non_trainable_params": row.non_trainable_params,
+            "weights": [{"name": w.name, "shape": list(w.shape), "params": math.prod(w.shape), "trainable": w.trainable}
+                        for w in row.weights],
+            **({"gates": [{"gate": g.gate, "name": g.name, "direction": g.direction or None, "params": g.params}
+                          for g in row.gates]} if row.gates else {}),
+            **({"layers": [layer(c) for c in row.children]} if row.children else {}),
+        }
+
+    return {
+        "name": s.name,
+        "path": s.path,
+        "framework": s.framework,
+        "input_shape": list(s.input_shape),
+        "layers": [layer(r) for r in s.rows],
+        "total_params": s.total_params,
+        "trainable_params": s.trainable_params,
+        "non_trainable_params": s.non_trainable_params,
+    }
+
+
+def summary_markdown(s, *, show_trainable: bool = False, expand: bool = False) -> str:
+    header = ["Layer (type)", "Output Shape", "Param #"] + (["Trainable"] if show_trainable else [])
+    rows = []
+
+    def add(row, prefix: str = "") -> None:
+        cells = [f"{prefix}{row.name} ({row.class_name})", f"`{fmt(row.output_shape)}`", f"{row.params:,}"]
+        if show_trainable:
+            cells.append("-" if not row.weights else "Y" if row.trainable else "N")
+        rows.append(cells)
+        if expand:
+            inner = prefix.replace("└ ", "   ") + "└ " if prefix else "└ "
+            for g in row.gates:
+                label = f"{g.direction} gate {g.gate} ({g.name})" if g.direction else f"gate {g.gate} ({g.name})"
+                rows.append([inner + label, "", f"{g.params:,}"] + ([""] if show_trainable else []))
+            for child in row.children:
+                add(child, inner)
+
+    for row in s.rows:
+        add(row)
+    align = ["---", "---", "---:"] + ([":---:"] if show_trainable else [])
+    lines = [f'### Model: "{s.name}"', ""]
+    lines += ["| " + " | ".join(r) + " |" for r in (header, align, *rows)]
+    lines += [""] + [f"- {label}: **{n:,}** ({readable_bytes(n * 4)})" for label, n in footer_lines(s)]
+    return "\n".join(lines) + "\n"

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from . import layers as registry
 from .errors import ArgumentError, SpecError, Where, closest, shown
-from .yamlnodes import Node, parse, read_text
+from .yamlnodes import Node, parse, plain, read_text
 
 
 class LayerSpec(NamedTuple):
@@ -176,7 +176,7 @@ def _layer(node: Node, path: str, keypath: str, cell: bool = False) -> LayerSpec
             args[key] = None if value.value is None else _nested(kind, key, value, path, subpath)
             continue
         try:
-            args[key] = check(key, value.value)
+            args[key] = check(key, plain(value))
         except ArgumentError as e:
             raise SpecError(_at(value, path, subpath), str(e)) from None
     for key, (_, default) in kind.args.items():

@@ -175,3 +175,21 @@ def _brief(node: Node) -> str:
     if isinstance(node.value, dict):
         return "a mapping"
     return repr(node.value)
+
+
+def plain(node: Node, _memo: dict | None = None):
+    """A node's value as plain Python data. An aliased node becomes one shared object, as in
+    PyYAML, so an alias bomb stays as small as its text."""
+    memo = {} if _memo is None else _memo
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if isinstance(node.value, list):
+        memo[key] = out = []
+        out.extend(plain(n, memo) for n in node.value)
+    elif isinstance(node.value, dict):
+        memo[key] = out = {}
+        out.update((k, plain(n, memo)) for k, n in node.value.items())
+    else:
+        out = node.value
+    return out

@@ -1,10 +1,15 @@
-"""Regenerate tests/golden/keras_layers.json from real tf.keras.
+"""Regenerate the golden files from real tf.keras.
 
-    pip install -e ".[test]" && python tests/oracle/make_golden.py
+    pip install -e ".[test]" && python tests/oracle/make_golden.py [layers] [models]
 
-Builds the reference layers of the README and 320 random ones (all kinds, sizes 1 to
-1,000, use_bias, reset_after, Bidirectional with every merge mode) and records what
-Keras built: count_params(), every weight's path and shape, and the output shapes.
+tests/golden/keras_layers.json: the reference layers of the README and 320 random ones
+(all kinds, sizes 1 to 1,000, use_bias, reset_after, Bidirectional with every merge
+mode), with what Keras built: count_params(), every weight's path and shape, the
+output shapes.
+
+tests/golden/keras_models.json: 160 random Sequential models (every layer the specs
+support, random stacks, options and frozen layers), each with its spec, every summary
+row (name, type, output shape, params), the totals and the summaries Keras printed.
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.oracle import keras_models  # noqa: E402
 from tests.oracle.keras_layers import describe, random_case, versions  # noqa: E402
 
 SEED = 20261123
 N_RANDOM = 320
-OUT = Path(__file__).resolve().parents[1] / "golden" / "keras_layers.json"
+N_MODELS = 160
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+OUT = GOLDEN / "keras_layers.json"
 
 # The answers the README quotes, kept in the file by name.
 REFERENCE = {
@@ -34,6 +42,24 @@ REFERENCE = {
 
 
 def main() -> None:
+    which = sys.argv[1:] or ["layers", "models"]
+    if "layers" in which:
+        make_layers()
+    if "models" in which:
+        make_models()
+
+
+def make_models() -> None:
+    rng = random.Random(SEED + 1)
+    models = [keras_models.describe(keras_models.random_model(rng, f"model_{i:03d}")) for i in range(N_MODELS)]
+    golden = {"generator": "tests/oracle/make_golden.py", "seed": SEED + 1, "columns": keras_models.COLUMNS,
+              **versions(), "models": models}
+    path = GOLDEN / "keras_models.json"
+    path.write_text(json.dumps(golden, indent=1) + "\n")
+    print(f"wrote {len(models)} models to {path}")
+
+
+def make_layers() -> None:
     rng = random.Random(SEED)
     defaults = {"use_bias": True, "bidirectional": False, "merge_mode": "concat"}
     reference = {name: describe({**defaults, **case}) for name, case in REFERENCE.items()}

@@ -1,0 +1,44 @@
+"""The engine against 160 random Sequential models that real tf.keras built and printed
+(tests/golden/keras_models.json): every row, the totals, and the printed summary."""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from gru_params.layers import KINDS
+from tests.models_compare import assert_same_as_keras
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "keras_models.json").read_text())
+MODELS = GOLDEN["models"]
+
+
+def _kinds(entry, found: Counter) -> None:
+    if isinstance(entry, str):
+        found[entry] += 1
+        return
+    (kind, args), = entry.items()
+    found[kind] += 1
+    for key in ("layer", "backward_layer", "cell", "cells"):
+        value = (args or {}).get(key)
+        for inner in value if isinstance(value, list) else [value] if value else []:
+            _kinds(inner, found)
+
+
+def test_golden_models_cover_every_layer_but_conv_lstm3d():
+    assert len(MODELS) >= 150
+    assert GOLDEN["keras"].startswith("3.")
+    found = Counter()
+    for model in MODELS:
+        for entry in model["spec"]["layers"]:
+            _kinds(entry, found)
+    # ConvLSTM3D is checked in the live tests; its 6D inputs make slow random models.
+    assert set(KINDS) - set(found) == {"ConvLSTM3D"}
+    assert sum("trainable" in json.dumps(m["spec"]) for m in MODELS) >= 20  # frozen layers
+    assert sum(row[2].startswith("[") for m in MODELS for row in m["rows"]) >= 3  # several outputs
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m["spec"]["name"] for m in MODELS])
+def test_model(model):
+    assert_same_as_keras(model)

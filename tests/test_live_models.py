@@ -1,0 +1,50 @@
+"""Fresh random Sequential models built in real tf.keras at test time, and the cases of
+`trainable` that Keras handles unevenly. Set GRU_PARAMS_SEED to replay a failure."""
+
+import os
+import random
+
+import pytest
+
+from tests.models_compare import assert_same_as_keras
+from tests.oracle import keras_models
+
+N_MODELS = 6
+
+
+def test_live_random_models(tensorflow):
+    seed = int(os.environ.get("GRU_PARAMS_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    for i in range(N_MODELS):
+        spec = keras_models.random_model(rng, f"live_{i}")
+        try:
+            assert_same_as_keras(keras_models.describe(spec))
+        except AssertionError as e:
+            pytest.fail(f"engine differs from tf.keras for {spec} (GRU_PARAMS_SEED={seed}): {e}")
+
+
+# Keras freezes a weight when the layer that creates it is frozen, and a row shows 0
+# trainable when its own layer is frozen: the two disagree inside wrappers.
+FROZEN = {
+    "lstm": [{"LSTM": {"units": 3, "trainable": False}}],
+    "conv_lstm": [{"ConvLSTM1D": {"filters": 2, "kernel_size": 1, "trainable": False}}],
+    "conv_lstm3d": [{"ConvLSTM3D": {"filters": 2, "kernel_size": 2, "padding": "same", "return_sequences": True}},
+                    {"ConvLSTM3D": {"filters": 3, "kernel_size": [1, 2, 1], "strides": 2, "trainable": False}}],
+    "bidirectional": [{"Bidirectional": {"layer": {"LSTM": {"units": 3}}, "trainable": False}}],
+    "bidirectional_inner": [{"Bidirectional": {"layer": {"LSTM": {"units": 3, "trainable": False}}}}],
+    "time_distributed": [{"TimeDistributed": {"layer": {"Dense": {"units": 3}}, "trainable": False}}],
+    "rnn": [{"RNN": {"cell": {"LSTMCell": {"units": 3}}, "trainable": False}}],
+    "rnn_cell": [{"RNN": {"cell": {"LSTMCell": {"units": 3, "trainable": False}}}}],
+    "rnn_stacked": [{"RNN": {"cell": [{"LSTMCell": {"units": 3, "trainable": False}}, {"GRUCell": {"units": 2}}]}}],
+    "rnn_stacked_cells": [{"RNN": {"cell": {"StackedRNNCells": {"cells": [{"LSTMCell": {"units": 3}}], "trainable": False}}}}],
+    "batch_norm": [{"BatchNormalization": {"trainable": False}}, {"BatchNormalization": {"renorm": True}}],
+}
+
+
+@pytest.mark.parametrize("name", sorted(FROZEN))
+def test_live_trainable(tensorflow, name):
+    layers = FROZEN[name]
+    first = next(iter(layers[0]))
+    shape = {"ConvLSTM1D": [4, 5, 2], "ConvLSTM3D": [3, 4, 4, 4, 2]}.get(first, [4, 2])
+    spec = {"name": name, "input": shape, "layers": layers}
+    assert_same_as_keras(keras_models.describe(spec))
