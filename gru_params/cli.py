@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 from . import formulas, render
 from .errors import GruParamsError
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2  # 1 is for checks that fall short
+EXIT_OK, EXIT_SHORT, EXIT_BAD_INPUT = 0, 1, 2
 
 # Click's base class for usage errors. Typer vendors click and exports only a subclass,
 # so take the base from that subclass rather than from a private module.
@@ -24,6 +24,13 @@ class Format(str, enum.Enum):
     table = "table"
     json = "json"
     markdown = "markdown"
+
+
+class CheckFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+    junit = "junit"
+    github = "github"
 
 
 class MergeMode(str, enum.Enum):
@@ -163,6 +170,47 @@ def summary(
             console.print(render.summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand))
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Spec files, or folders of *.yaml / *.yml.")],
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", case_sensitive=False)] = CheckFormat.table,
+) -> None:
+    """Check specs against their `expect` and `budget` blocks. Exit 0 all pass, 1 a check
+    falls short, 2 a file is invalid. Never writes to the specs."""
+    from . import check as checks
+
+    files = checks.spec_files(paths)
+    if not files:
+        raise _fail(checks.no_specs_error(paths))
+    results = _with_progress(files, checks.check_file)
+    if format is CheckFormat.json:
+        typer.echo(render.dumps(render.check_dict(results)))
+    elif format is CheckFormat.junit:
+        typer.echo(render.check_junit(results), nl=False)
+    elif format is CheckFormat.github:
+        typer.echo(render.check_github(results), nl=False)
+    else:
+        from rich.console import Console
+
+        Console(highlight=False).print(render.check_renderable(results))
+    counts = render.check_counts(results)
+    raise typer.Exit(EXIT_BAD_INPUT if counts["errors"] else EXIT_SHORT if counts["failed"] else EXIT_OK)
+
+
+PROGRESS_FROM = 50  # files; fewer finish before a bar would be worth drawing
+
+
+def _with_progress(files: list[str], work) -> list:
+    """`work` on each file, with a progress bar on stderr when there are many and a terminal."""
+    if len(files) < PROGRESS_FROM or not sys.stderr.isatty():
+        return [work(f) for f in files]
+    from rich.console import Console
+    from rich.progress import track
+
+    return list(track((work(f) for f in files), total=len(files), description="Checking specs",
+                      console=Console(stderr=True), transient=True))
 
 
 def _merge_mode(mode: MergeMode | None) -> str | None:

@@ -39,8 +39,9 @@ def closest(name: str, choices) -> str:
     """A ` (did you mean `x`?)` suffix naming the closest choice, or ''."""
     import difflib  # only on the error path
 
-    match = difflib.get_close_matches(str(name).lower(), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean `{match[0]}`?)" if match else ""
+    by_lower = {str(c).lower(): c for c in choices}
+    match = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" (did you mean `{by_lower[match[0]]}`?)" if match else ""
 
 
 def shown(value) -> str:

@@ -296,3 +296,98 @@ def summary_markdown(s, *, show_trainable: bool = False, expand: bool = False) -
     lines += ["| " + " | ".join(r) + " |" for r in (header, align, *rows)]
     lines += [""] + [f"- {label}: **{n:,}** ({readable_bytes(n * 4)})" for label, n in footer_lines(s)]
     return "\n".join(lines) + "\n"
+
+
+# ---- check reports ------------------------------------------------------------------------
+
+def _status(r) -> str:
+    return "ok" if r.ok else "error" if r.error is not None else "fail"
+
+
+def check_counts(results) -> dict:
+    return {"passed": sum(r.ok for r in results), "failed": sum(_status(r) == "fail" for r in results),
+            "errors": sum(r.error is not None for r in results)}
+
+
+def check_closing_line(results) -> str:
+    c = check_counts(results)
+    return f"{c['passed']} passed, {c['failed']} failed, {c['errors']} error{'' if c['errors'] == 1 else 's'}"
+
+
+def check_dict(results) -> dict:
+    files = []
+    for r in results:
+        entry = {"path": r.path, "ok": r.ok}
+        if r.summary is not None:
+            entry.update(name=r.summary.name, total_params=r.summary.total_params,
+                         trainable_params=r.summary.trainable_params,
+                         non_trainable_params=r.summary.non_trainable_params)
+        entry["problems"] = [{"key": p.key, "expected": p.expected, "actual": p.actual, "line": p.where.line,
+                              "message": p.message} for p in r.problems]
+        if r.error is not None:
+            entry["error"] = str(r.error)
+        files.append(entry)
+    return {"files": files, **check_counts(results)}
+
+
+def check_renderable(results):
+    """One row per file, then each problem on a line of its own (file:line:column), then the counts."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for name, justify in (("File", "left"), ("Result", "left"), ("Total params", "right"), ("Trainable", "right")):
+        table.add_column(name, justify=justify, overflow="fold")
+    styles = {"ok": "green", "fail": "red", "error": "bold red"}
+    notes = []
+    for r in results:
+        status = _status(r)
+        total = f"{r.summary.total_params:,}" if r.summary else ""
+        trainable = f"{r.summary.trainable_params:,}" if r.summary else ""
+        table.add_row(r.path, Text(status if status == "ok" else status.upper(), style=styles[status]), total, trainable)
+        notes += [Text(str(r.error))] if r.error is not None else []
+        notes += [Text(f"{p.where}: {p.message}") for p in r.problems]
+    parts = [table, Text("")] + (notes + [Text("")] if notes else [])
+    return Group(*parts, Text(check_closing_line(results), style="bold"))
+
+
+def check_junit(results) -> str:
+    """JUnit XML: one test case per spec file, a failure per problem, an error per invalid file."""
+    import xml.etree.ElementTree as ET
+
+    c = check_counts(results)
+    suite = ET.Element("testsuite", name="gru-params check", tests=str(len(results)),
+                       failures=str(c["failed"]), errors=str(c["errors"]), skipped="0")
+    for r in results:
+        case = ET.SubElement(suite, "testcase", classname="gru-params", name=r.path)
+        if r.error is not None:
+            ET.SubElement(case, "error", message=str(r.error), type="SpecError").text = str(r.error)
+        for p in r.problems:
+            ET.SubElement(case, "failure", message=f"{p.where.key}: {p.message}", type="CheckFailure").text = \
+                f"{p.where}: {p.message}"
+    return ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True) + "\n"
+
+
+def check_github(results) -> str:
+    """GitHub Actions annotations (::error file=...,line=...::message), then the counts."""
+
+    def escape(text: str) -> str:  # workflow-command escaping of data and properties
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return escape(text).replace(":", "%3A").replace(",", "%2C")
+
+    lines = []
+    for r in results:
+        if r.error is not None:
+            w = getattr(r.error, "where", None)
+            place = f",line={w.line},col={w.column}" if w is not None and w.line else ""
+            message = r.error.message if hasattr(r.error, "message") else str(r.error)
+            title = f"{w.key}" if w is not None and w.key else "invalid spec"
+            lines.append(f"::error file={prop(r.path)}{place},title={prop(title)}::{escape(message)}")
+        for p in r.problems:
+            lines.append(f"::error file={prop(r.path)},line={p.where.line},col={p.where.column},"
+                         f"title={prop(p.where.key)}::{escape(p.message)}")
+    lines.append(check_closing_line(results))
+    return "\n".join(lines) + "\n"

@@ -3,8 +3,10 @@
 
 import os
 import random
+from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.models_compare import assert_same_as_keras
 from tests.oracle import keras_models
@@ -48,3 +50,31 @@ def test_live_trainable(tensorflow, name):
     shape = {"ConvLSTM1D": [4, 5, 2], "ConvLSTM3D": [3, 4, 4, 4, 2]}.get(first, [4, 2])
     spec = {"name": name, "input": shape, "layers": layers}
     assert_same_as_keras(keras_models.describe(spec))
+
+
+SPECS = sorted((Path(__file__).parents[1] / "specs").glob("*.yaml"))
+
+
+def _keras_layers(model):
+    for layer in model.layers:
+        yield layer
+        for attr in ("forward_layer", "backward_layer", "layer"):
+            if hasattr(layer, attr):
+                yield getattr(layer, attr)
+
+
+@pytest.mark.parametrize("path", SPECS, ids=[p.stem for p in SPECS])
+def test_live_spec_expectations_are_what_keras_says(tensorflow, path):
+    """The numbers in specs/*.yaml `expect` blocks came from tf.keras, and still do."""
+    from keras.src.utils.summary_utils import count_params
+
+    spec = yaml.safe_load(path.read_text())
+    model = keras_models.build(spec)
+    expect = dict(spec["expect"])
+    by_name = {layer.name: int(layer.count_params()) for layer in _keras_layers(model)}
+    assert expect.pop("layers") == {name: by_name[name] for name in spec["expect"]["layers"]}
+    assert expect == {
+        "total_params": int(model.count_params()),
+        "trainable_params": count_params(model.trainable_weights),
+        "non_trainable_params": count_params(model.non_trainable_weights),
+    }

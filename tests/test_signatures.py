@@ -1,0 +1,49 @@
+"""Our argument lists against the real Keras constructors (inspect.signature)."""
+
+import inspect
+
+import pytest
+
+from gru_params import layers
+
+# Keyword arguments Keras takes without naming them in the signature: the base Layer's
+# (keras/src/layers/layer.py) and the ones a class pops from **kwargs itself.
+POPPED = {
+    "LSTM": {"implementation"}, "GRU": {"implementation"}, "LSTMCell": {"implementation"},
+    "GRUCell": {"implementation"}, "Embedding": {"input_length"}, "LayerNormalization": {"rms_scaling"},
+}
+BASE_POPPED = {"input_dim", "input_shape"}
+
+
+def keras_arguments(keras, class_name: str) -> set[str]:
+    cls = getattr(keras.layers, class_name)
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    names = {p.name for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        base = inspect.signature(keras.layers.Layer.__init__).parameters.values()
+        names |= {p.name for p in base if p.kind is p.KEYWORD_ONLY} | BASE_POPPED
+    return names | POPPED.get(class_name, set())
+
+
+@pytest.mark.parametrize("class_name", sorted(layers.KINDS))
+def test_arguments_are_keras_arguments(tensorflow, class_name):
+    assert set(layers.KINDS[class_name].args) == keras_arguments(tensorflow.keras, class_name)
+
+
+@pytest.mark.parametrize("class_name", sorted(layers.KINDS))
+def test_defaults_are_keras_defaults(tensorflow, class_name):
+    cls = getattr(tensorflow.keras.layers, class_name)
+    for p in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+        if p.default is inspect.Parameter.empty or p.name not in layers.KINDS[class_name].args:
+            continue
+        ours = layers.KINDS[class_name].args[p.name][1]
+        keras_default = p.default
+        if isinstance(ours, tuple) and isinstance(keras_default, int):  # strides 1 -> (1,)
+            keras_default = (keras_default,) * len(ours)
+        assert ours == keras_default, p.name
+
+
+def test_activation_names_are_keras_names(tensorflow):
+    from keras.src.activations import ALL_OBJECTS_DICT
+
+    assert layers.ACTIVATIONS == set(ALL_OBJECTS_DICT)
