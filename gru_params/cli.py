@@ -155,7 +155,7 @@ def summary(
             typer.echo(f"Error: {e}", err=True)
             failed = True
     if format is Format.json:
-        data = [render.summary_dict(s) for s in results]
+        data = [render.summary_dict(s, expand=expand) for s in results]
         if data:
             typer.echo(render.dumps(data[0] if len(specs) == 1 else data))
     elif format is Format.markdown:
@@ -167,7 +167,10 @@ def summary(
 
         console, columns = Console(highlight=False), shutil.get_terminal_size().columns
         for s in results:
-            console.print(render.summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand))
+            if console.is_terminal:  # Keras's colours
+                console.print(render.summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand))
+            else:
+                typer.echo(render.summary_text(s, columns=columns, show_trainable=show_trainable, expand=expand), nl=False)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 

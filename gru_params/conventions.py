@@ -8,6 +8,7 @@ A whole number is a literal size.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -37,6 +38,7 @@ class Kind(NamedTuple):
     class_name: str  # the Keras class: "SimpleRNN"
 
 
+@functools.lru_cache(maxsize=256)
 def keras_name(class_name: str) -> str:
     """The name Keras derives from a class name (keras/src/utils/naming.py, to_snake_case)."""
     name = re.sub(r"\W+", "", class_name)

@@ -6,6 +6,7 @@ split and the written-out formula are read off the same shapes, so they cannot d
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -72,6 +73,7 @@ def normalize_kind(kind: str) -> str:
     return key
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and the result is immutable: deep models repeat layers
 def count_layer(
     kind: str,
     units: int,
@@ -155,20 +157,18 @@ def _gate_slice(rule: TensorRule, units: int, sizes: dict[str, int]) -> tuple[in
 
 
 def _gate_counts(layout: CellLayout, rules, units, sizes, direction) -> list[GateCount]:
-    rows = []
-    for gate in layout.gates:
-        per_part = dict.fromkeys(PARTS, 0)
-        for rule in rules:
-            piece = _gate_slice(rule, units, sizes)
-            if len(rule.parts) > 1:  # the first axis holds one row per column
-                for part in rule.parts:
-                    per_part[part] += math.prod(piece[1:])
-            else:
-                per_part[rule.parts[0]] += math.prod(piece)
-        present = {p for r in rules for p in r.parts}
-        parts = tuple((p, n) for p, n in per_part.items() if p in present)
-        rows.append(GateCount(gate.key, gate.name, direction, parts))
-    return rows
+    """Every gate takes the same slice of each tensor: its "gates" axis cut to `units`."""
+    per_part = dict.fromkeys(PARTS, 0)
+    for rule in rules:
+        piece = _gate_slice(rule, units, sizes)
+        if len(rule.parts) > 1:  # the first axis holds one row per column
+            for part in rule.parts:
+                per_part[part] += math.prod(piece[1:])
+        else:
+            per_part[rule.parts[0]] += math.prod(piece)
+    present = {p for r in rules for p in r.parts}
+    parts = tuple((p, n) for p, n in per_part.items() if p in present)
+    return [GateCount(gate.key, gate.name, direction, parts) for gate in layout.gates]
 
 
 _SYMBOLS = {"input": "d", "units": "u", "gates": "u"}

@@ -34,6 +34,8 @@ class Built(NamedTuple):
 
 
 class Kind(NamedTuple):
+    """One layer class: its Keras arguments, how it builds, what it wraps."""
+
     class_name: str
     args: dict  # name -> (check, default); defaults are written as the check returns them
     # (strides (1,), not 1); REQUIRED marks a required argument

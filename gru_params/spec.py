@@ -179,12 +179,23 @@ def _layer(node: Node, path: str, keypath: str, cell: bool = False) -> LayerSpec
             args[key] = check(key, plain(value))
         except ArgumentError as e:
             raise SpecError(_at(value, path, subpath), str(e)) from None
-    for key, (_, default) in kind.args.items():
+    defaults, required = _defaults(kind)
+    for key in required:
         if key not in args:
-            if default is registry.REQUIRED:
-                raise SpecError(where, f"{class_name} needs `{key}`")
-            args[key] = default
-    return LayerSpec(kind, args, where)
+            raise SpecError(where, f"{class_name} needs `{key}`")
+    return LayerSpec(kind, {**defaults, **args}, where)
+
+
+_DEFAULTS: dict[str, tuple[dict, tuple]] = {}
+
+
+def _defaults(kind: registry.Kind) -> tuple[dict, tuple]:
+    """A kind's default arguments and its required ones, worked out once per kind."""
+    if kind.class_name not in _DEFAULTS:
+        defaults = {k: d for k, (_, d) in kind.args.items() if d is not registry.REQUIRED}
+        required = tuple(k for k, (_, d) in kind.args.items() if d is registry.REQUIRED)
+        _DEFAULTS[kind.class_name] = (defaults, required)
+    return _DEFAULTS[kind.class_name]
 
 
 def _nested(kind: registry.Kind, key: str, node: Node, path: str, keypath: str):
@@ -196,7 +207,7 @@ def _nested(kind: registry.Kind, key: str, node: Node, path: str, keypath: str):
             return cells
         # keras.layers.RNN wraps a list of cells in StackedRNNCells
         stacked = registry.KINDS["StackedRNNCells"]
-        args = {k: default for k, (_, default) in stacked.args.items()} | {"cells": cells}
+        args = {**_defaults(stacked)[0], "cells": cells}
         return LayerSpec(stacked, args, _at(node, path, keypath))
     inner = _layer(node, path, keypath, cell=key == "cell")
     if kind.class_name == "Bidirectional" and inner.kind.class_name not in registry.RECURRENT:

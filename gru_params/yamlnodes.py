@@ -9,6 +9,7 @@ The only module that imports yaml.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import yaml
@@ -59,53 +60,56 @@ def read_text(path: str) -> str:
 
 def parse(text: str, path: str) -> Node | None:
     """The single YAML document in `text` as a Node tree (None for an empty document)."""
-    stack: list[list] = []  # open collections: [Node-to-be, pending key, depth marker]
+    stack: list[list] = []  # open collections: [node, pending key node or None]
     anchors: dict[str, Node] = {}
     root = None
-    documents = 0
-    count = 0
+    documents = count = 0
+    scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+    starts = {yaml.SequenceStartEvent: "seq", yaml.MappingStartEvent: "map"}
+    ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
     try:
         for event in yaml.parse(text, Loader=_Loader):
             kind = type(event)
-            if kind is yaml.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise SpecError(_where(path, event), "holds a second YAML document; a spec is one document")
+            if kind is scalar:
+                node = _scalar(event, path)
+                if event.anchor:
+                    anchors[event.anchor] = node
+            elif kind in ends:
+                node = stack.pop()[0]
+                if not stack:
+                    root = node
+                    continue
+            elif kind in starts:
+                if len(stack) >= MAX_DEPTH:
+                    raise SpecError(_where(path, event), f"nests deeper than {MAX_DEPTH} levels")
+                _check_tag(event, starts[kind], path)
+                line, column = event.start_mark.line + 1, event.start_mark.column + 1
+                node = Node([], line, column) if kind is yaml.SequenceStartEvent else Node({}, line, column, {})
+                if event.anchor:
+                    anchors[event.anchor] = node
+                count += 1
+                stack.append([node, None])
                 continue
-            if kind in (yaml.SequenceEndEvent, yaml.MappingEndEvent):
-                node, _ = stack.pop()
-                _attach(stack, node, path)
-                root = node if not stack else root
-                continue
-            if kind not in (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent):
-                continue
-            count += 1
-            if count > MAX_NODES:
-                raise SpecError(_where(path, event), f"has more than {MAX_NODES:,} YAML nodes")
-            if kind is yaml.AliasEvent:
+            elif kind is alias:
                 if event.anchor not in anchors:
                     raise SpecError(_where(path, event), f"uses the undefined alias *{event.anchor}")
                 node = anchors[event.anchor]
                 if any(node is open_[0] for open_ in stack):
                     raise SpecError(_where(path, event), f"alias *{event.anchor} refers to a collection that contains it")
-            elif kind is yaml.ScalarEvent:
-                node = _scalar(event, path)
-            else:
-                if len(stack) >= MAX_DEPTH:
-                    raise SpecError(_where(path, event), f"nests deeper than {MAX_DEPTH} levels")
-                _check_tag(event, "seq" if kind is yaml.SequenceStartEvent else "map", path)
-                line, column = event.start_mark.line + 1, event.start_mark.column + 1
-                node = Node([], line, column) if kind is yaml.SequenceStartEvent else Node({}, line, column, {})
-                if event.anchor:
-                    anchors[event.anchor] = node
-                stack.append([node, None])
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise SpecError(_where(path, event), "holds a second YAML document; a spec is one document")
                 continue
-            if kind is yaml.ScalarEvent and event.anchor:
-                anchors[event.anchor] = node
-            if not stack:
-                root = node
             else:
+                continue
+            count += 1
+            if count > MAX_NODES:
+                raise SpecError(_where(path, event), f"has more than {MAX_NODES:,} YAML nodes")
+            if stack:
                 _attach(stack, node, path)
+            else:
+                root = node
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Where(path, mark.line + 1, mark.column + 1) if mark else Where(path)
@@ -147,12 +151,28 @@ def _scalar(event, path: str) -> Node:
     if tag == f"{_CORE}str" or tag not in _SCALAR_TAGS:  # e.g. an implicit timestamp: keep the text
         return Node(event.value, line, column)
     name = tag[len(_CORE):]
+    fast = _FAST.get(name)
+    if fast is not None:
+        value = fast(event.value)
+        if value is not _SLOW:
+            return Node(value, line, column)
     scalar = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
     try:
         value = getattr(_constructor, f"construct_yaml_{name}")(scalar)
     except (ValueError, yaml.YAMLError):
         raise SpecError(Where(path, line, column), f"cannot read {event.value!r} as {name}") from None
     return Node(value, line, column)
+
+
+_SLOW = object()
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")  # not 017: YAML 1.1 reads that as octal
+_WORDS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+# The common spellings, read without PyYAML's constructor; the rest (0x1f, 1_000, yes, ...) go to it.
+_FAST = {
+    "int": lambda v: int(v) if _DECIMAL.match(v) else _SLOW,
+    "bool": lambda v: _WORDS.get(v, _SLOW),
+    "null": lambda v: None,
+}
 
 
 def _check_tag(event, kind: str, path: str) -> None:

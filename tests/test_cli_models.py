@@ -47,8 +47,17 @@ def test_summary_json_contract():
     first = data["layers"][0]
     assert (first["name"], first["type"], first["output_shape"], first["params"], first["trainable"]) == (
         "masking", "Masking", [None, None, 40], 0, True)
-    assert data["layers"][1]["layers"][0]["name"] == "forward_lstm"
+    assert "layers" not in data["layers"][1] and "weights" not in data["layers"][1]
     assert sum(layer["params"] for layer in data["layers"]) == data["total_params"] == 299077
+
+
+def test_summary_json_expand_has_weights_gates_and_wrapped_layers():
+    data = json.loads(run("summary", SPECS / "stacked_bidirectional_encoder.yaml", "-f", "json", "--expand").stdout)
+    bidirectional = data["layers"][1]
+    assert [inner["name"] for inner in bidirectional["layers"]] == ["forward_lstm", "backward_lstm"]
+    assert bidirectional["weights"][0] == {"name": "forward_lstm/kernel", "shape": [40, 512], "params": 20480,
+                                           "trainable": True}
+    assert [g["gate"] for g in bidirectional["layers"][0]["gates"]] == ["i", "f", "c", "o"]
 
 
 def test_summary_of_several_specs_in_json_is_a_list():
