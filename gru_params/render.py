@@ -265,12 +265,12 @@ def summary_renderable(s, *, columns: int = 80, show_trainable: bool = False, ex
 def summary_text(s, *, columns: int = 80, show_trainable: bool = False, expand: bool = False) -> str:
     """The summary as plain text, as Keras prints it when not on a terminal.
 
-    Rich takes about 0.2 ms a row, two seconds for a 10,000-layer model, so plain ASCII
-    tables are drawn here with Rich's own column widths and wrapping rules (a test holds
+    Rich takes about 0.2 ms a row, two seconds for a 10,000-layer model, so tables of
+    one-cell-wide characters (ASCII and --expand's └) are drawn here with Rich's own column widths and wrapping rules (a test holds
     the two to the same output); anything else goes through Rich."""
     header, alignment, widths, line_length = _summary_layout(columns, show_trainable)
     rows = [[plain for plain, _ in cells] for cells in _summary_cells(s, show_trainable, expand)]
-    if not (s.name.isascii() and all(cell.isascii() for row in rows for cell in row)):
+    if not (s.name.isascii() and all(cell.replace("└", "").isascii() for row in rows for cell in row)):
         return _rich_text(summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand),
                           columns)
     lines = [f'Model: "{s.name}"', *_box_table(header, alignment, widths, line_length, rows)]
@@ -305,16 +305,15 @@ def _box_table(header, alignment, widths, line_length, rows) -> list[str]:
     def rule(left, fill, mid, right):
         return left + mid.join(fill * (w + 2) for w in inner) + right
 
-    def row_lines(cells, edge, sep):
+    def row_lines(cells, edge, sep, bottom=False):
         wrapped = [_wrap(c, w, a) for c, w, a in zip(cells, inner, alignment)]
         height = max(len(w) for w in wrapped)
-        out = []
-        for i in range(height):
-            parts = [w[i] if i < len(w) else " " * width for w, width in zip(wrapped, inner)]
-            out.append(edge + sep.join(f" {p} " for p in parts) + edge)
-        return out
+        # Rich aligns header cells to the bottom of their row, body cells to the top.
+        wrapped = [[" " * w] * (height - len(c)) + c if bottom else c + [" " * w] * (height - len(c))
+                   for c, w in zip(wrapped, inner)]
+        return [edge + sep.join(f" {c[i]} " for c in wrapped) + edge for i in range(height)]
 
-    lines = [rule("┏", "━", "┳", "┓"), *row_lines(header, "┃", "┃"), rule("┡", "━", "╇", "┩")]
+    lines = [rule("┏", "━", "┳", "┓"), *row_lines(header, "┃", "┃", bottom=True), rule("┡", "━", "╇", "┩")]
     for i, cells in enumerate(rows):
         if i:
             lines.append(rule("├", "─", "┼", "┤"))
@@ -326,7 +325,7 @@ _WORD = re.compile(r"\s*\S+\s*")
 
 
 def _wrap(text: str, width: int, justify: str) -> list[str]:
-    """Rich's Text.wrap for one line of ASCII text with overflow "ellipsis"
+    """Rich's Text.wrap for one line of one-cell-wide characters with overflow "ellipsis"
     (rich/_wrap.py divide_line with fold=False, rich/text.py wrap, rich/containers.py justify)."""
     if len(text) <= width:  # fits: no breaks, nothing to crop
         return [text.ljust(width) if justify == "left" else _justify(text.rstrip(), width, justify)]
