@@ -1,20 +1,25 @@
-"""Wall time of a one-line query against its floor (importing Typer) and against tf.keras.
+"""The figures the README quotes, measured in one run.
 
-    python bench/benchmark.py [--runs 30]
+    python bench/benchmark.py [--runs 30] [--no-keras]
 
-Runs each command as a fresh process, `--runs` times (tf.keras: a few times; it is
-slow), after one warm-up run, and prints the medians as a Markdown table for the README.
+1. A one-line `layer` query against its floor (importing Typer) and against tf.keras:
+   each command a fresh process, `--runs` times after a warm-up; medians.
+2. `check` over 2,000 small specs (copies of specs/*.yaml) against only parsing the same
+   files with libyaml, in process; and the `check` command's wall time.
+3. `summary` of a 10,000-layer spec, table and JSON: the command's wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import platform
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import timeit
 
@@ -65,7 +70,8 @@ def main() -> None:
     from gru_params import count_layer
 
     n = 2000
-    per_call = timeit.timeit(lambda: count_layer("gru", 75, 28), number=n) / n
+    uncached = count_layer.__wrapped__  # count_layer keeps an lru_cache
+    per_call = timeit.timeit(lambda: uncached("gru", 75, 28), number=n) / n
 
     print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; "
           f"median of {args.runs} runs ({args.keras_runs} for tf.keras)\n")
@@ -74,6 +80,52 @@ def main() -> None:
     for name, seconds in rows:
         print(f"| {name} | {seconds * 1000:.0f} ms | {seconds / floor:.2f}x | {seconds / query:.2f}x |")
     print(f"\nIn process, `count_layer('gru', 75, 28)` takes {per_call * 1e6:.0f} µs.")
+    models(max(3, args.runs // 10))
+
+
+def models(runs: int) -> None:
+    import yaml
+
+    from gru_params.check import check_file, spec_files
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sources = sorted(glob.glob(os.path.join(root, "specs", "*.yaml")))
+    folder = tempfile.mkdtemp(prefix="gru-params-bench-")
+    for i in range(2000):
+        with open(sources[i % len(sources)]) as src, open(os.path.join(folder, f"spec_{i:04d}.yaml"), "w") as out:
+            out.write(src.read())
+    files = spec_files([folder])
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    def parse_only():
+        for f in files:
+            with open(f, "rb") as fh:
+                yaml.load(fh.read(), Loader=loader)
+
+    def check_all():
+        assert all(check_file(f).ok for f in files)
+
+    parse = min(timeit.repeat(parse_only, number=1, repeat=runs))
+    check = min(timeit.repeat(check_all, number=1, repeat=runs))
+    check_cli = median_seconds(cli() + ["check", folder, "--format", "json"], runs)
+
+    big = os.path.join(folder, "big.yaml")
+    with open(big, "w") as f:
+        f.write("input: [100, 32]\nlayers:\n")
+        kinds = ["  - LSTM: {units: 32, return_sequences: true}\n", "  - Dense: {units: 32}\n",
+                 "  - Dropout: {rate: 0.1}\n", "  - Bidirectional: {layer: {GRU: {units: 16, return_sequences: true}}}\n"]
+        f.writelines(kinds[i % 4] for i in range(10_000))
+    table = median_seconds(cli() + ["summary", big], runs)
+    as_json = median_seconds(cli() + ["summary", big, "--format", "json"], runs)
+
+    print(f"\nModel specs (best of {runs} in process, median of {runs} for commands):\n")
+    print("| measurement | time | ratio |")
+    print("| --- | ---: | ---: |")
+    print(f"| parse 2,000 small specs with libyaml only | {parse * 1000:.0f} ms | 1.00x |")
+    print(f"| `check_file` on the same 2,000, in process | {check * 1000:.0f} ms | {check / parse:.2f}x |")
+    print(f"| `gru-params check` on the folder (a fresh process) | {check_cli * 1000:.0f} ms | {check_cli / parse:.2f}x |")
+    print(f"| `gru-params summary` of a 10,000-layer spec, table | {table * 1000:.0f} ms | |")
+    print(f"| the same, `--format json` | {as_json * 1000:.0f} ms | |")
 
 
 if __name__ == "__main__":
