@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from . import layers as registry
 from .errors import ArgumentError, SpecError, Where, closest, shown
-from .yamlnodes import Node, parse, plain, read_text
+from .yamlnodes import Node, describe, parse, plain, read_text
 
 
 class LayerSpec(NamedTuple):
@@ -53,11 +53,11 @@ def from_text(text: str, path: str = "<spec>") -> ModelSpec:
     if root is None:
         raise SpecError(here, "is empty; a spec is a mapping with `input` and `layers`")
     top = _mapping(root, path, "", "the spec", TOP_KEYS)
-    framework = _get(top, "framework", path, "", "keras")
+    framework = _get(top, "framework", "keras")
     if framework.value not in FRAMEWORKS:
         raise SpecError(_at(framework, path, "framework"), f"expected keras, got {shown(framework.value)}"
                         + (" (PyTorch specs are not supported yet)" if framework.value == "pytorch" else ""))
-    name = _get(top, "name", path, "", os.path.splitext(os.path.basename(path))[0])
+    name = _get(top, "name", os.path.splitext(os.path.basename(path))[0])
     if not isinstance(name.value, str) or not name.value:
         raise SpecError(_at(name, path, "name"), f"expected a model name, got {shown(name.value)}")
     layer_nodes = top.value.get("layers")
@@ -83,7 +83,7 @@ def _at(node: Node, path: str, key: str) -> Where:
 
 def _mapping(node: Node, path: str, key: str, what: str, allowed) -> Node:
     if not isinstance(node.value, dict):
-        raise SpecError(_at(node, path, key), f"expected {what} as a mapping, got {_kind(node)}")
+        raise SpecError(_at(node, path, key), f"expected {what} as a mapping, got {describe(node)}")
     for k, (line, column) in node.keys.items():
         if k not in allowed:
             raise SpecError(Where(path, line, column, _join(key, k)),
@@ -91,21 +91,13 @@ def _mapping(node: Node, path: str, key: str, what: str, allowed) -> Node:
     return node
 
 
-def _get(mapping: Node, key: str, path: str, prefix: str, default) -> Node:
+def _get(mapping: Node, key: str, default) -> Node:
     node = mapping.value.get(key)
     return node if node is not None else Node(default, mapping.line, mapping.column)
 
 
 def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
-
-
-def _kind(node: Node) -> str:
-    if isinstance(node.value, list):
-        return "a list"
-    if isinstance(node.value, dict):
-        return "a mapping"
-    return shown(node.value)
 
 
 def _input(node: Node | None, path: str) -> tuple | None:
@@ -118,7 +110,7 @@ def _input(node: Node | None, path: str) -> tuple | None:
     if not ok:
         raise SpecError(_at(node, path, "input"),
                         f"expected the per-sample shape as a list of positive integers or nulls "
-                        f"(no batch axis), like [28, 28] or [null, 28]; got {_kind(node)}")
+                        f"(no batch axis), like [28, 28] or [null, 28]; got {describe(node)}")
     return tuple(n.value for n in node.value)
 
 
@@ -151,7 +143,7 @@ def _layer(node: Node, path: str, keypath: str, cell: bool = False) -> LayerSpec
         (class_name, args_node), = node.value.items()
     else:
         raise SpecError(_at(node, path, keypath),
-                        f"expected a layer as {{ClassName: {{arguments}}}} or a bare ClassName, got {_kind(node)}")
+                        f"expected a layer as {{ClassName: {{arguments}}}} or a bare ClassName, got {describe(node)}")
     where = _at(node, path, f"{keypath}.{class_name}")
     kind = registry.KINDS.get(class_name)
     if kind is None:
@@ -161,7 +153,7 @@ def _layer(node: Node, path: str, keypath: str, cell: bool = False) -> LayerSpec
     if cell and not kind.cell:
         raise SpecError(where, f"expected an RNN cell (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells), got {class_name}")
     if args_node is not None and args_node.value is not None and not isinstance(args_node.value, dict):
-        raise SpecError(_at(args_node, path, where.key), f"expected the arguments of {class_name} as a mapping, got {_kind(args_node)}")
+        raise SpecError(_at(args_node, path, where.key), f"expected the arguments of {class_name} as a mapping, got {describe(args_node)}")
     given = args_node.value if args_node is not None and args_node.value else {}
     keys = args_node.keys if args_node is not None and args_node.keys else {}
     args = {}

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import yaml
 
-from .errors import SpecError, Where
+from .errors import SpecError, Where, shown
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -129,7 +129,7 @@ def _attach(stack: list[list], node: Node, path: str) -> None:
         parent.value.append(node)
     elif top[1] is None:  # a key
         if not isinstance(node.value, str):
-            raise SpecError(Where(path, node.line, node.column), f"mapping keys must be names, got {_brief(node)}")
+            raise SpecError(Where(path, node.line, node.column), f"mapping keys must be names, got {describe(node)}")
         if node.value in parent.value:
             first = parent.keys[node.value][0]
             raise SpecError(Where(path, node.line, node.column), f"duplicate key `{node.value}` (first at line {first})")
@@ -189,12 +189,13 @@ def _where(path: str, event) -> Where:
     return Where(path, event.start_mark.line + 1, event.start_mark.column + 1)
 
 
-def _brief(node: Node) -> str:
+def describe(node: Node) -> str:
+    """What a node holds, for messages: `a list`, `a mapping`, or its value in short."""
     if isinstance(node.value, list):
         return "a list"
     if isinstance(node.value, dict):
         return "a mapping"
-    return repr(node.value)
+    return shown(node.value)
 
 
 def plain(node: Node, _memo: dict | None = None):
