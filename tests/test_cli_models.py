@@ -159,3 +159,43 @@ def test_check_missing_path(tmp_path):
     result = run("check", tmp_path / "gone.yaml", "-f", "json")
     assert result.exit_code == 2
     assert json.loads(result.stdout)["files"][0]["error"] == f"{tmp_path / 'gone.yaml'}: no such file"
+
+
+def test_progress_bar_on_a_terminal_with_many_files(monkeypatch):
+    from gru_params import cli
+
+    class Terminal:
+        written = []
+
+        def isatty(self):
+            return True
+
+        def write(self, text):
+            self.written.append(text)
+            return len(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(cli.sys, "stderr", Terminal())
+    files = [f"spec_{i}.yaml" for i in range(cli.PROGRESS_FROM)]
+    assert cli._with_progress(files, str.upper) == [f.upper() for f in files]
+    assert "Checking specs" in "".join(Terminal.written)
+
+
+def test_no_progress_bar_when_few_files_or_no_terminal(monkeypatch):
+    from gru_params import cli
+
+    called = []
+    monkeypatch.setattr("rich.progress.track", lambda *a, **k: called.append(1))
+    assert cli._with_progress(["a"], str.upper) == ["A"]
+    assert cli._with_progress(["a"] * cli.PROGRESS_FROM, str.upper) == ["A"] * cli.PROGRESS_FROM  # not a tty
+    assert not called
+
+
+def test_exact_counts_at_any_size(tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_text("input: [null, 3000000000]\nlayers:\n  - LSTM: {units: 1000000000}\n")
+    data = json.loads(run("summary", path, "-f", "json").stdout)
+    u, d = 10**9, 3 * 10**9
+    assert data["total_params"] == 4 * (d * u + u * u + u)  # Python integers: no overflow

@@ -78,3 +78,21 @@ def test_live_spec_expectations_are_what_keras_says(tensorflow, path):
         "trainable_params": count_params(model.trainable_weights),
         "non_trainable_params": count_params(model.non_trainable_weights),
     }
+
+
+@pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`")
+def test_live_input_shape_on_the_first_layer(tensorflow):
+    """Keras 2 style: no `input`, the first layer's input_shape (Keras 3 still takes it)."""
+    from gru_params import render
+    from gru_params.infer import summarize
+    from gru_params.spec import from_text
+
+    keras = tensorflow.keras
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.layers.LSTM(4, input_shape=(10, 3)), keras.layers.Dense(2)], name="keras2")
+    captured = []
+    os.environ["COLUMNS"] = str(keras_models.COLUMNS)
+    model.summary(print_fn=lambda text, **_: captured.append(text))
+    spec = "name: keras2\nlayers:\n  - LSTM: {units: 4, input_shape: [10, 3]}\n  - Dense: {units: 2}\n"
+    ours = render.summary_text(summarize(from_text(spec)), columns=keras_models.COLUMNS)
+    assert ours == "".join(captured)
