@@ -33,6 +33,14 @@ class CheckFormat(str, enum.Enum):
     github = "github"
 
 
+class Framework(str, enum.Enum):
+    keras = "keras"
+    pytorch = "pytorch"
+    onnx = "onnx"
+    keras2_cudnn = "keras2-cudnn"
+    flax = "flax"
+
+
 class MergeMode(str, enum.Enum):
     concat = "concat"
     sum = "sum"
@@ -112,6 +120,12 @@ def layer(
             show_default=False,
         ),
     ] = None,
+    framework: Annotated[
+        Framework, typer.Option("--framework", case_sensitive=False, help="Whose storage convention.")
+    ] = Framework.keras,
+    num_layers: Annotated[int, typer.Option(help="PyTorch / ONNX: stacked layers.")] = 1,
+    proj_size: Annotated[int, typer.Option(help="PyTorch LSTM: projection size.")] = 0,
+    peepholes: Annotated[bool, typer.Option("--peepholes", help="ONNX LSTM: peephole weights P.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
 ) -> None:
     """One recurrent layer: per gate, per weight tensor, and the formula."""
@@ -122,10 +136,14 @@ def layer(
             kind,
             units,
             input_dim,
+            framework=framework.value,
             reset_after=reset_after,
             use_bias=bias,
             bidirectional=bidirectional,
             merge_mode=_merge_mode(merge_mode),
+            num_layers=num_layers,
+            proj_size=proj_size,
+            peepholes=peepholes,
         )
     except GruParamsError as e:
         raise _fail(_as_cli_error(e)) from None
@@ -230,7 +248,9 @@ def _as_cli_error(error: GruParamsError) -> GruParamsError:
     return type(error)(text)
 
 
-_OPTION_NAMES = {"units": "--units", "input_dim": "--input-dim", "reset_after": "--reset-after/--reset-before"}
+_OPTION_NAMES = {"units": "--units", "input_dim": "--input-dim", "reset_after": "--reset-after/--reset-before",
+                 "use_bias": "--no-bias", "merge_mode": "--merge-mode", "num_layers": "--num-layers",
+                 "proj_size": "--proj-size", "peepholes": "--peepholes"}
 
 
 def main() -> None:

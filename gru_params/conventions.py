@@ -1,8 +1,11 @@
 """How each framework stores a recurrent layer's weights: one table of facts.
 
-A tensor's dimensions are written with symbols that `formulas` resolves:
-``"input"`` (the features per step), ``"units"``, and ``"gates"`` (all the gates
-stacked, ``n_gates * units``; the axis along which a tensor splits into gates).
+A tensor's dimensions are written with symbols that `formulas` resolves for each layer:
+"input" (the features it reads: the layer's input for the first layer, the previous
+layer's output above it), "units", "hidden" (what the recurrent kernel reads: units, or
+PyTorch's proj_size), "proj", "directions" (1 or 2, for ONNX's leading axis), and
+"gates" (all the gates stacked, n_gates * units: the axis a tensor splits into gates
+along), "gates2" (two such stacks side by side, ONNX's B), "peep" (3 * units, ONNX's P).
 A whole number is a literal size.
 """
 
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 
 class Gate(NamedTuple):
@@ -21,11 +24,14 @@ class Gate(NamedTuple):
 class TensorRule(NamedTuple):
     name: str
     dims: tuple[str | int, ...]
-    # The gate-table column(s) this tensor fills. Several columns: the tensor's first
-    # axis holds one row for each, as Keras's GRU bias (2, 3*units) holds the input bias
-    # in row 0 and the recurrent bias in row 1.
+    # The gate-table column(s) this tensor fills. Several columns: the tensor holds one
+    # block for each, along its literal-sized axis (Keras's GRU bias (2, 3*units)) or
+    # side by side along "gates2" (ONNX's B).
     parts: tuple[str, ...]
     bias: bool = False  # left out when use_bias is False
+    gate: str | None = None  # a tensor of one gate only (Flax keeps a Dense per gate)
+    gated: bool = True  # False: outside the gate split (PyTorch's projection, ONNX's peepholes)
+    when: str = ""  # "proj": only with proj_size; "peepholes": only with peepholes
 
 
 class CellLayout(NamedTuple):
@@ -33,9 +39,18 @@ class CellLayout(NamedTuple):
     tensors: tuple[TensorRule, ...]
 
 
-class Kind(NamedTuple):
-    key: str  # canonical CLI / API name: "simplernn"
-    class_name: str  # the Keras class: "SimpleRNN"
+class Convention(NamedTuple):
+    key: str  # --framework value
+    title: str
+    class_names: dict[str, str]  # kind -> the framework's class: "gru" -> "nn.GRU"
+    cells: dict[str, CellLayout]  # kind, or "gru/reset_before" -> layout
+    options: frozenset[str]  # the options it has: use_bias, reset_after, merge_mode, num_layers, proj_size, peepholes
+    directions: str  # how a second direction is stored: "copies", or "axis" (one tensor, a leading axis)
+    # the stored name of a tensor: (rule name, class name, layer index, direction ("", "forward",
+    # "backward"), number of layers) -> "weight_ih_l0_reverse"
+    name: Callable[[str, str, int, str, int], str]
+    source: str  # where the shapes come from
+    note: str  # how it differs from the textbook count, in one line
 
 
 @functools.lru_cache(maxsize=256)
@@ -46,13 +61,18 @@ def keras_name(class_name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-KINDS = {k.key: k for k in (Kind("simplernn", "SimpleRNN"), Kind("lstm", "LSTM"), Kind("gru", "GRU"))}
-KIND_ALIASES = {"rnn": "simplernn", "simple_rnn": "simplernn", "simple-rnn": "simplernn"}
+KINDS = ("simplernn", "lstm", "gru")
+KIND_ALIASES = {"rnn": "simplernn", "simple_rnn": "simplernn", "simple-rnn": "simplernn",
+                "optimizedlstm": "optimizedlstm", "optimized_lstm": "optimizedlstm"}
 
 # The table columns, in the order they are shown.
-PARTS = ("input kernel", "recurrent kernel", "input bias", "recurrent bias")
+PARTS = ("input kernel", "recurrent kernel", "input bias", "recurrent bias", "projection", "peepholes")
 
-# Keras 3 and tf.keras (TF >= 2.16 ships Keras 3). Each cell's `build` fixes the shapes:
+_SIMPLE = (Gate("h", "hidden state"),)
+_LSTM_GATES = (Gate("i", "input"), Gate("f", "forget"), Gate("c", "candidate"), Gate("o", "output"))
+_GRU_GATES = (Gate("z", "update"), Gate("r", "reset"), Gate("h", "candidate"))
+
+# ---- Keras 3 / tf.keras ---------------------------------------------------------------------
 # keras/src/layers/rnn/simple_rnn.py SimpleRNNCell.build: kernel (input_dim, units),
 #   recurrent_kernel (units, units), bias (units,)
 # keras/src/layers/rnn/lstm.py LSTMCell.build: kernel (input_dim, 4*units), gates i, f, c, o
@@ -62,20 +82,170 @@ PARTS = ("input kernel", "recurrent kernel", "input bias", "recurrent bias")
 _KERNEL = TensorRule("kernel", ("input", "gates"), ("input kernel",))
 _RECURRENT_KERNEL = TensorRule("recurrent_kernel", ("units", "gates"), ("recurrent kernel",))
 _BIAS = TensorRule("bias", ("gates",), ("input bias",), bias=True)
-_GRU_BIAS_RESET_AFTER = TensorRule("bias", (2, "gates"), ("input bias", "recurrent bias"), bias=True)
+_BIAS_TWO_ROWS = TensorRule("bias", (2, "gates"), ("input bias", "recurrent bias"), bias=True)
 
-_GRU_GATES = (Gate("z", "update"), Gate("r", "reset"), Gate("h", "candidate"))
 
-KERAS_CELLS = {
-    "simplernn": CellLayout((Gate("h", "hidden state"),), (_KERNEL, _RECURRENT_KERNEL, _BIAS)),
-    "lstm": CellLayout(
-        (Gate("i", "input"), Gate("f", "forget"), Gate("c", "candidate"), Gate("o", "output")),
-        (_KERNEL, _RECURRENT_KERNEL, _BIAS),
-    ),
-    "gru": CellLayout(_GRU_GATES, (_KERNEL, _RECURRENT_KERNEL, _GRU_BIAS_RESET_AFTER)),
-    "gru/reset_before": CellLayout(_GRU_GATES, (_KERNEL, _RECURRENT_KERNEL, _BIAS)),
-}
+def _keras_name(rule: str, class_name: str, layer: int, direction: str, layers: int) -> str:
+    # keras/src/layers/rnn/bidirectional.py: the wrapped layer copied as forward_<name>, backward_<name>
+    return f"{direction}_{keras_name(class_name)}/{rule}" if direction else rule
 
-# keras/src/layers/rnn/bidirectional.py: the wrapped layer is copied into
-# "forward_<name>" and "backward_<name>"; the merge mode fixes the output width.
+
+KERAS = Convention(
+    key="keras",
+    title="Keras 3 / tf.keras",
+    class_names={"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"},
+    cells={
+        "simplernn": CellLayout(_SIMPLE, (_KERNEL, _RECURRENT_KERNEL, _BIAS)),
+        "lstm": CellLayout(_LSTM_GATES, (_KERNEL, _RECURRENT_KERNEL, _BIAS)),
+        "gru": CellLayout(_GRU_GATES, (_KERNEL, _RECURRENT_KERNEL, _BIAS_TWO_ROWS)),
+        "gru/reset_before": CellLayout(_GRU_GATES, (_KERNEL, _RECURRENT_KERNEL, _BIAS)),
+    },
+    options=frozenset({"use_bias", "reset_after", "merge_mode"}),
+    directions="copies",
+    name=_keras_name,
+    source="keras/src/layers/rnn/{simple_rnn,lstm,gru}.py, Cell.build",
+    note="one bias per gate; GRU's default reset_after=True adds a second (recurrent) bias",
+)
+
+# ---- Keras 2 CuDNNGRU / CuDNNLSTM -------------------------------------------------------------
+# tensorflow/python/keras/layers/cudnn_recurrent.py (TF 1.x-2.x, removed since): CuDNNGRU.build:
+#   kernel (input_dim, units*3), recurrent_kernel (units, units*3), bias (units*6,);
+#   CuDNNLSTM.build: kernel (input_dim, units*4), recurrent_kernel (units, units*4),
+#   bias (units*8,): cuDNN keeps an input and a recurrent bias for every gate.
+_CUDNN_BIAS = TensorRule("bias", ("gates2",), ("input bias", "recurrent bias"), bias=True)
+
+KERAS2_CUDNN = Convention(
+    key="keras2-cudnn",
+    title="Keras 2 CuDNNGRU / CuDNNLSTM",
+    class_names={"lstm": "CuDNNLSTM", "gru": "CuDNNGRU"},
+    cells={
+        "lstm": CellLayout(_LSTM_GATES, (_KERNEL, _RECURRENT_KERNEL, _CUDNN_BIAS)),
+        "gru": CellLayout(_GRU_GATES, (_KERNEL, _RECURRENT_KERNEL, _CUDNN_BIAS)),
+    },
+    options=frozenset({"merge_mode"}),
+    directions="copies",
+    name=_keras_name,
+    source="tensorflow/python/keras/layers/cudnn_recurrent.py, CuDNNGRU.build / CuDNNLSTM.build",
+    note="cuDNN's layout: an input and a recurrent bias for every gate, always",
+)
+
+# ---- PyTorch torch.nn.RNN / LSTM / GRU --------------------------------------------------------
+# torch/nn/modules/rnn.py RNNBase.__init__: gate_size = hidden_size * (1, 4, 3);
+#   w_ih (gate_size, layer_input_size), w_hh (gate_size, real_hidden_size), b_ih (gate_size),
+#   b_hh (gate_size), w_hr (proj_size, hidden_size) when proj_size > 0; layer_input_size
+#   is input_size for layer 0, else real_hidden_size * num_directions; names
+#   weight_ih_l{k}{suffix} with suffix "_reverse" for the second direction.
+#   Gates: LSTM i, f, g, o; GRU r, z, n.
+_TORCH = (
+    TensorRule("weight_ih", ("gates", "input"), ("input kernel",)),
+    TensorRule("weight_hh", ("gates", "hidden"), ("recurrent kernel",)),
+    TensorRule("bias_ih", ("gates",), ("input bias",), bias=True),
+    TensorRule("bias_hh", ("gates",), ("recurrent bias",), bias=True),
+    TensorRule("weight_hr", ("proj", "units"), ("projection",), gated=False, when="proj"),
+)
+
+
+def _torch_name(rule: str, class_name: str, layer: int, direction: str, layers: int) -> str:
+    return f"{rule}_l{layer}{'_reverse' if direction == 'backward' else ''}"
+
+
+PYTORCH = Convention(
+    key="pytorch",
+    title="PyTorch torch.nn",
+    class_names={"simplernn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"},
+    cells={
+        "simplernn": CellLayout(_SIMPLE, _TORCH),
+        "lstm": CellLayout((Gate("i", "input"), Gate("f", "forget"), Gate("g", "cell"), Gate("o", "output")), _TORCH),
+        "gru": CellLayout((Gate("r", "reset"), Gate("z", "update"), Gate("n", "new")), _TORCH),
+    },
+    options=frozenset({"use_bias", "num_layers", "proj_size"}),
+    directions="copies",
+    name=_torch_name,
+    source="torch/nn/modules/rnn.py, RNNBase.__init__",
+    note="two biases on every gate (bias_ih and bias_hh), for RNN and LSTM too",
+)
+
+# ---- ONNX RNN / GRU / LSTM operators ------------------------------------------------------------
+# onnx/defs/rnn/defs.cc (operators RNN-22, GRU-22, LSTM-22): W [num_directions, G*hidden,
+#   input_size], R [num_directions, G*hidden, hidden], B [num_directions, 2*G*hidden] (Wb
+#   then Rb), P [num_directions, 3*hidden] (LSTM peepholes i, o, f). Gates: LSTM i, o, f, c;
+#   GRU z, r, h; linear_before_reset changes the arithmetic, not the tensors.
+def _onnx_name(rule: str, class_name: str, layer: int, direction: str, layers: int) -> str:
+    return f"layer{layer}/{rule}" if layers > 1 else rule  # one operator node a layer
+
+
+_ONNX = (
+    TensorRule("W", ("directions", "gates", "input"), ("input kernel",)),
+    TensorRule("R", ("directions", "gates", "units"), ("recurrent kernel",)),
+    TensorRule("B", ("directions", "gates2"), ("input bias", "recurrent bias"), bias=True),
+    TensorRule("P", ("directions", "peep"), ("peepholes",), gated=False, when="peepholes"),
+)
+
+ONNX = Convention(
+    key="onnx",
+    title="ONNX RNN / GRU / LSTM operators",
+    class_names={"simplernn": "RNN", "lstm": "LSTM", "gru": "GRU"},
+    cells={
+        "simplernn": CellLayout(_SIMPLE, _ONNX),
+        "lstm": CellLayout((Gate("i", "input"), Gate("o", "output"), Gate("f", "forget"), Gate("c", "cell")), _ONNX),
+        "gru": CellLayout((Gate("z", "update"), Gate("r", "reset"), Gate("h", "hidden")), _ONNX),
+    },
+    options=frozenset({"use_bias", "reset_after", "num_layers", "peepholes"}),
+    directions="axis",
+    name=_onnx_name,
+    source="onnx/defs/rnn/defs.cc, operators RNN, GRU, LSTM",
+    note="B holds an input and a recurrent bias for every gate; LSTM may add peepholes P",
+)
+
+# ---- Flax flax.linen SimpleCell / LSTMCell / OptimizedLSTMCell / GRUCell ----------------------
+# flax/linen/recurrent.py: a Dense per gate. SimpleCell: i (kernel, bias), h (kernel).
+#   LSTMCell and OptimizedLSTMCell: ii, if, ig, io (kernel), hi, hf, hg, ho (kernel, bias).
+#   GRUCell: ir, iz, in (kernel, bias), hr, hz (kernel), hn (kernel, bias): the candidate's
+#   recurrent product alone has a bias.
+def _dense(name: str, gate: str, inputs: str, bias: bool) -> tuple[TensorRule, ...]:
+    kernel = TensorRule(f"{name}/kernel", (inputs, "units"),
+                        ("input kernel" if inputs == "input" else "recurrent kernel",), gate=gate)
+    if not bias:
+        return (kernel,)
+    part = "input bias" if inputs == "input" else "recurrent bias"
+    return kernel, TensorRule(f"{name}/bias", ("units",), (part,), gate=gate)
+
+
+_FLAX_LSTM = CellLayout(
+    (Gate("i", "input"), Gate("f", "forget"), Gate("g", "cell"), Gate("o", "output")),
+    tuple(r for g in "ifgo" for r in _dense(f"i{g}", g, "input", False) + _dense(f"h{g}", g, "units", True)),
+)
+
+
+def _flax_name(rule: str, class_name: str, layer: int, direction: str, layers: int) -> str:
+    # flax.linen.Bidirectional holds forward_rnn and backward_rnn, each an RNN over `cell`
+    return f"{direction}_rnn/cell/{rule}" if direction else rule
+
+
+FLAX = Convention(
+    key="flax",
+    title="Flax flax.linen cells",
+    class_names={"simplernn": "SimpleCell", "lstm": "LSTMCell", "optimizedlstm": "OptimizedLSTMCell",
+                 "gru": "GRUCell"},
+    cells={
+        "simplernn": CellLayout(_SIMPLE, _dense("i", "h", "input", True) + _dense("h", "h", "units", False)),
+        "lstm": _FLAX_LSTM,
+        "optimizedlstm": _FLAX_LSTM,
+        "gru": CellLayout(
+            (Gate("r", "reset"), Gate("z", "update"), Gate("n", "new")),
+            _dense("ir", "r", "input", True) + _dense("hr", "r", "units", False)
+            + _dense("iz", "z", "input", True) + _dense("hz", "z", "units", False)
+            + _dense("in", "n", "input", True) + _dense("hn", "n", "units", True),
+        ),
+    },
+    options=frozenset(),
+    directions="copies",
+    name=_flax_name,
+    source="flax/linen/recurrent.py, SimpleCell / LSTMCell / OptimizedLSTMCell / GRUCell.__call__",
+    note="a Dense per gate; GRUCell has one recurrent bias, on the candidate only",
+)
+
+CONVENTIONS = {c.key: c for c in (KERAS, PYTORCH, ONNX, KERAS2_CUDNN, FLAX)}
+
+# keras/src/layers/rnn/bidirectional.py: the merge mode fixes the output width.
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)

@@ -10,12 +10,12 @@ import functools
 import math
 from typing import NamedTuple
 
-from .conventions import KERAS_CELLS, KIND_ALIASES, KINDS, MERGE_MODES, PARTS, CellLayout, TensorRule, keras_name
-from .errors import ArgumentError, boolean, closest, positive_int
+from .conventions import CONVENTIONS, KERAS, KIND_ALIASES, KINDS, MERGE_MODES, PARTS, CellLayout, Convention, TensorRule
+from .errors import ArgumentError, boolean, closest, positive_int, shown
 
 
 class Weight(NamedTuple):
-    """One stored tensor: `kernel (28, 225)`; under Bidirectional `forward_gru/kernel`."""
+    """One stored tensor: `kernel (28, 225)`; `weight_ih_l1_reverse (300, 150)`."""
 
     name: str
     shape: tuple[int, ...]
@@ -26,35 +26,50 @@ class Weight(NamedTuple):
 
 
 class GateCount(NamedTuple):
-    """One gate's share of the weights, by table column (`PARTS`)."""
+    """One gate's share of one layer and direction, by table column (`PARTS`)."""
 
     gate: str  # "z"
     name: str  # "update"
-    direction: str  # "forward" / "backward" under Bidirectional, else ""
+    direction: str  # "forward" / "backward" when bidirectional, else ""
     parts: tuple[tuple[str, int], ...]  # (column, params), only the columns this layer has
+    layer: int = 0  # PyTorch's and ONNX's stacked layers
 
     @property
     def params(self) -> int:
         return sum(n for _, n in self.parts)
 
 
+class Extra(NamedTuple):
+    """Weights outside the gate split: PyTorch's projection, ONNX's peepholes."""
+
+    part: str  # "projection" | "peepholes"
+    layer: int
+    direction: str
+    params: int
+
+
 class LayerCount(NamedTuple):
     """The parameters of one recurrent layer, per weight tensor and per gate."""
 
-    kind: str  # canonical: "simplernn" | "lstm" | "gru"
-    class_name: str  # "GRU"
+    kind: str  # canonical: "simplernn" | "lstm" | "gru" | "optimizedlstm"
+    class_name: str  # the framework's class: "GRU", "nn.GRU", "GRUCell"
     units: int
     input_dim: int
     use_bias: bool
-    reset_after: bool | None  # None for kinds other than GRU
+    reset_after: bool | None  # None where it does not apply
     bidirectional: bool
-    merge_mode: str | None  # None when not bidirectional, or Keras's merge_mode=None
+    merge_mode: str | None  # Keras's merge mode when bidirectional, else None
     output_dims: tuple[int, ...]  # feature width of each output: (150,) for concat, (75, 75) for None
     weights: tuple[Weight, ...]
     gates: tuple[GateCount, ...]
     formula: str  # "3 x (28*75 + 75*75 + 2*75) = 23,625"
     formula_symbols: str  # "3 x (d*u + u*u + 2*u)"
     note: str  # why this count differs from the textbook one, or ""
+    framework: str = "keras"
+    num_layers: int = 1
+    proj_size: int = 0
+    peepholes: bool = False
+    extras: tuple[Extra, ...] = ()
 
     @property
     def params(self) -> int:
@@ -65,12 +80,20 @@ def normalize_kind(kind: str) -> str:
     """'GRU', 'rnn', 'simple_rnn' -> the canonical kind, or an ArgumentError naming the closest."""
     key = str(kind).lower()
     key = KIND_ALIASES.get(key, key)
-    if key not in KINDS:
+    if key not in KINDS and key != "optimizedlstm":
+        aliases = [a for a in KIND_ALIASES if a not in ("optimizedlstm", "optimized_lstm")]
         raise ArgumentError(
             f"unknown layer kind {kind!r}; expected {', '.join(KINDS)} "
-            f"(or {', '.join(KIND_ALIASES)}){closest(key, [*KINDS, *KIND_ALIASES])}"
+            f"(or {', '.join(aliases)}){closest(key, [*KINDS, *KIND_ALIASES])}"
         )
     return key
+
+
+def convention(framework: str) -> Convention:
+    if framework not in CONVENTIONS:
+        raise ArgumentError(f"unknown framework {shown(framework)}; expected {', '.join(CONVENTIONS)}"
+                            + closest(str(framework), CONVENTIONS))
+    return CONVENTIONS[framework]
 
 
 @functools.lru_cache(maxsize=4096)  # pure, and the result is immutable: deep models repeat layers
@@ -79,47 +102,77 @@ def count_layer(
     units: int,
     input_dim: int,
     *,
+    framework: str = "keras",
     reset_after: bool | None = None,
     use_bias: bool = True,
     bidirectional: bool = False,
     merge_mode: str | None = "concat",
+    num_layers: int = 1,
+    proj_size: int = 0,
+    peepholes: bool = False,
 ) -> LayerCount:
-    """Count a Keras SimpleRNN, LSTM or GRU layer on `input_dim` features, as tf.keras does.
+    """Count a SimpleRNN, LSTM or GRU layer on `input_dim` features, as `framework` stores it.
 
-    `reset_after` applies to GRU only and defaults to True, as in tf.keras and Keras 3.
-    `merge_mode` applies with `bidirectional=True` only (concat, sum, mul, ave, or None
-    for two separate outputs). Raises `ArgumentError` on values that do not fit.
+    framework: keras (tf.keras and Keras 3, the default), pytorch, onnx, keras2-cudnn, flax.
+    `reset_after` applies to GRU and defaults to True, as in tf.keras and Keras 3 (for ONNX
+    it is linear_before_reset). `merge_mode` applies to a bidirectional Keras layer
+    (concat, sum, mul, ave, or None for two outputs). `num_layers` stacks PyTorch and ONNX
+    layers; `proj_size` is PyTorch's LSTM projection; `peepholes` ONNX's LSTM input P.
+    Raises `ArgumentError` on values that do not fit, as the framework would.
     """
+    conv = convention(framework)
     kind = normalize_kind(kind)
+    if kind not in conv.class_names:
+        have = ", ".join(conv.class_names.values())
+        raise ArgumentError(f"{conv.title} has no {kind} layer (it has {have})")
     units = positive_int("units", units)
     input_dim = positive_int("input_dim", input_dim)
     use_bias = boolean("use_bias", use_bias)
     bidirectional = boolean("bidirectional", bidirectional)
-    class_name = KINDS[kind].class_name
-    if kind != "gru" and reset_after is not None:
-        raise ArgumentError(f"`reset_after` applies only to GRU, not to {class_name}")
-    if kind == "gru":
+    num_layers = positive_int("num_layers", num_layers)
+    peepholes = boolean("peepholes", peepholes)
+    if isinstance(proj_size, bool) or not isinstance(proj_size, int) or proj_size < 0:
+        raise ArgumentError(f"expected a whole number >= 0 for `proj_size`, got {shown(proj_size)}")
+    class_name = conv.class_names[kind]
+    _check_options(conv, kind, class_name, use_bias, reset_after, num_layers, proj_size, peepholes)
+    if kind == "gru" and "reset_after" in conv.options:
         reset_after = True if reset_after is None else boolean("reset_after", reset_after)
     if merge_mode not in MERGE_MODES:
         modes = [m for m in MERGE_MODES if m]
         raise ArgumentError(
-            f"expected one of {', '.join(modes)} or None for `merge_mode`, got {merge_mode!r}"
-            + closest(merge_mode, modes)
+            f"expected one of {', '.join(modes)} or None for `merge_mode`, got {shown(merge_mode)}"
+            + closest(str(merge_mode), modes)
         )
-    if not bidirectional and merge_mode != "concat":
-        raise ArgumentError("`merge_mode` applies only to a bidirectional layer")
+    if merge_mode != "concat" and (not bidirectional or "merge_mode" not in conv.options):
+        raise ArgumentError("`merge_mode` applies only to a bidirectional layer" if not bidirectional else
+                            f"{conv.title} joins the two directions side by side; `merge_mode` is Keras's")
+    if proj_size >= units and proj_size:
+        raise ArgumentError(f"`proj_size` ({proj_size}) has to be smaller than `units` ({units}), as PyTorch requires")
 
-    layout = _layout(kind, reset_after)
-    rules = _rules(layout, use_bias)
-    sizes = {"input": input_dim, "units": units, "gates": len(layout.gates) * units}
+    layout = conv.cells["gru/reset_before" if kind == "gru" and conv is KERAS and not reset_after else kind]
+    rules = tuple(r for r in layout.tensors if (use_bias or not r.bias) and _wanted(r, proj_size, peepholes))
     directions = ("forward", "backward") if bidirectional else ("",)
-    weights, gates = [], []
-    for direction in directions:
-        prefix = f"{direction}_{keras_name(class_name)}/" if direction else ""
-        weights += [Weight(prefix + r.name, _shape(r.dims, sizes)) for r in rules]
-        gates += _gate_counts(layout, rules, units, sizes, direction)
+    n_dirs = len(directions)
+    hidden = proj_size or units
+    weights, gates, extras, blocks, symbols = [], [], [], [], []
+    for layer in range(num_layers):
+        inputs = input_dim if layer == 0 else n_dirs * hidden
+        sizes = {"input": inputs, "units": units, "hidden": hidden, "proj": proj_size, "gates": len(layout.gates) * units,
+                 "gates2": 2 * len(layout.gates) * units, "peep": 3 * units,
+                 "directions": n_dirs if conv.directions == "axis" else 1}
+        names = {"input": "d" if layer == 0 else (f"{n_dirs}*" if n_dirs > 1 else "") + ("p" if proj_size else "u"),
+                 "units": "u", "hidden": "p" if proj_size else "u", "proj": "p"}
+        stored = directions if conv.directions == "copies" else ("",)
+        for direction in stored:
+            weights += [Weight(conv.name(r.name, class_name, layer, direction, num_layers), _shape(r.dims, sizes))
+                        for r in rules]
+        for direction in directions:
+            gates += _gate_counts(layout, rules, units, sizes, direction, layer)
+            extras += [Extra(r.parts[0], layer, direction, math.prod(_slice(r.dims, sizes, units)))
+                       for r in rules if not r.gated]
+            blocks.append(_block(layout, rules, sizes, units, lambda d, s=sizes: str(s[d])))
+            symbols.append(_block(layout, rules, sizes, units, lambda d, n=names: n.get(d, d)))
 
-    formula, formula_symbols = _formula(layout, rules, units, input_dim, bidirectional)
     params = sum(w.params for w in weights)
     return LayerCount(
         kind=kind,
@@ -127,87 +180,146 @@ def count_layer(
         units=units,
         input_dim=input_dim,
         use_bias=use_bias,
-        reset_after=reset_after,
+        reset_after=reset_after if kind == "gru" and "reset_after" in conv.options else None,
         bidirectional=bidirectional,
-        merge_mode=merge_mode if bidirectional else None,
-        output_dims=_output_dims(units, bidirectional, merge_mode),
+        merge_mode=merge_mode if bidirectional and "merge_mode" in conv.options else None,
+        output_dims=_output_dims(conv, hidden, bidirectional, merge_mode),
         weights=tuple(weights),
         gates=tuple(gates),
-        formula=f"{formula} = {params:,}",
-        formula_symbols=formula_symbols,
-        note=_note(kind, reset_after, use_bias, params, units, input_dim, len(directions)),
+        formula=f"{_sum_of(blocks)} = {params:,}",
+        formula_symbols=_sum_of(symbols),
+        note=_note(conv, kind, reset_after, use_bias, params, units, input_dim, n_dirs, num_layers, proj_size, peepholes),
+        framework=conv.key,
+        num_layers=num_layers,
+        proj_size=proj_size,
+        peepholes=peepholes,
+        extras=tuple(extras),
     )
 
 
-def _layout(kind: str, reset_after: bool | None) -> CellLayout:
-    return KERAS_CELLS["gru/reset_before" if kind == "gru" and not reset_after else kind]
+def _check_options(conv, kind, class_name, use_bias, reset_after, num_layers, proj_size, peepholes) -> None:
+    """Options the framework does not have are errors, named as the framework would."""
+    if not use_bias and "use_bias" not in conv.options:
+        raise ArgumentError(f"{class_name} always has biases; `use_bias` does not apply to {conv.title}")
+    if reset_after is not None and (kind != "gru" or "reset_after" not in conv.options):
+        if kind != "gru":
+            raise ArgumentError(f"`reset_after` applies only to GRU, not to {class_name}")
+        raise ArgumentError(f"{class_name} applies the reset gate after the recurrent product, always "
+                            "(as reset_after=True); `reset_after` does not apply")
+    if num_layers != 1 and "num_layers" not in conv.options:
+        raise ArgumentError(f"`num_layers` applies to PyTorch and ONNX, not to {conv.title}; stack layers instead")
+    if proj_size and ("proj_size" not in conv.options or kind != "lstm"):
+        raise ArgumentError("`proj_size` applies only to PyTorch's LSTM" if "proj_size" not in conv.options else
+                            f"proj_size argument is only supported for LSTM, not {class_name.split('.')[-1]}")
+    if peepholes and ("peepholes" not in conv.options or kind != "lstm"):
+        raise ArgumentError("`peepholes` applies only to the ONNX LSTM operator")
 
 
-def _rules(layout: CellLayout, use_bias: bool) -> tuple[TensorRule, ...]:
-    return tuple(r for r in layout.tensors if use_bias or not r.bias)
+def _wanted(rule: TensorRule, proj_size: int, peepholes: bool) -> bool:
+    return rule.when == "" or (rule.when == "proj" and proj_size > 0) or (rule.when == "peepholes" and peepholes)
 
 
-def _shape(dims: tuple[str | int, ...], sizes: dict[str, int]) -> tuple[int, ...]:
+def _shape(dims, sizes: dict[str, int]) -> tuple[int, ...]:
     return tuple(d if isinstance(d, int) else sizes[d] for d in dims)
 
 
-def _gate_slice(rule: TensorRule, units: int, sizes: dict[str, int]) -> tuple[int, ...]:
-    """The shape of one gate's slice of a tensor: its "gates" axis cut to `units`."""
-    return _shape(rule.dims, {**sizes, "gates": units})
+def _slice(dims, sizes: dict[str, int], units: int) -> tuple[int, ...]:
+    """One gate's share of one part of a tensor, for one direction: the "gates" axis cut
+    to `units`, a literal parts axis to 1, the directions axis to 1."""
+    cut = {**sizes, "gates": units, "gates2": units, "directions": 1}
+    return tuple(1 if isinstance(d, int) else cut[d] for d in dims)
 
 
-def _gate_counts(layout: CellLayout, rules, units, sizes, direction) -> list[GateCount]:
-    """Every gate takes the same slice of each tensor: its "gates" axis cut to `units`."""
-    per_part = dict.fromkeys(PARTS, 0)
-    for rule in rules:
-        piece = _gate_slice(rule, units, sizes)
-        if len(rule.parts) > 1:  # the first axis holds one row per column
-            for part in rule.parts:
-                per_part[part] += math.prod(piece[1:])
+def _gate_counts(layout: CellLayout, rules, units, sizes, direction, layer) -> list[GateCount]:
+    present = [p for p in PARTS if any(p in r.parts for r in rules if r.gated)]
+    rows = []
+    for gate in layout.gates:
+        per_part = dict.fromkeys(present, 0)
+        for rule in rules:
+            if rule.gated and rule.gate in (None, gate.key):
+                n = math.prod(_slice(rule.dims, sizes, units))
+                for part in rule.parts:
+                    per_part[part] += n
+        rows.append(GateCount(gate.key, gate.name, direction, tuple(per_part.items()), layer))
+    return rows
+
+
+def _term(dims, write) -> str:
+    """One gate's slice of a tensor, written out: (2, 3*u) -> "2*u", (u, 3*u) -> "u*u"."""
+    factors = []
+    for d in dims:
+        if d == "directions":
+            continue
+        if d == "gates":
+            factors.append(write("units"))
+        elif d == "gates2":
+            factors += ["2", write("units")]
+        elif d == "peep":
+            factors += ["3", write("units")]
         else:
-            per_part[rule.parts[0]] += math.prod(piece)
-    present = {p for r in rules for p in r.parts}
-    parts = tuple((p, n) for p, n in per_part.items() if p in present)
-    return [GateCount(gate.key, gate.name, direction, parts) for gate in layout.gates]
+            factors.append(str(d) if isinstance(d, int) else write(d))
+    return "*".join(factors)
 
 
-_SYMBOLS = {"input": "d", "units": "u", "gates": "u"}
+def _block(layout: CellLayout, rules, sizes, units, write) -> str:
+    """One layer and direction: the gates' terms, grouped where gates are alike, then the rest."""
+    per_gate = [" + ".join(_term(r.dims, write) for r in rules if r.gated and r.gate in (None, g.key))
+                for g in layout.gates]
+    text = _sum_of([f"({t})" if len(layout.gates) > 1 else t for t in per_gate])
+    rest = [_term(r.dims, write) for r in rules if not r.gated]
+    return " + ".join([text, *rest]) if rest else text
 
 
-def _formula(layout, rules, units, input_dim, bidirectional) -> tuple[str, str]:
-    """The count written out per gate, with numbers and with symbols (d features, u units)."""
-    sizes = {"input": input_dim, "units": units}
-    numbers = " + ".join("*".join(map(str, _gate_slice(r, units, sizes))) for r in rules)
-    symbols = " + ".join("*".join(str(_SYMBOLS.get(d, d)) for d in r.dims) for r in rules)
-    factors = ([2] if bidirectional else []) + ([len(layout.gates)] if len(layout.gates) > 1 else [])
-    if not factors:
-        return numbers, symbols
-    lead = "".join(f"{f} x " for f in factors)
-    return f"{lead}({numbers})", f"{lead}({symbols})"
+def _sum_of(terms: list[str]) -> str:
+    """Equal terms counted: [a, a, b] -> "2 x a + b"."""
+    counts: dict[str, int] = {}
+    for t in terms:
+        counts[t] = counts.get(t, 0) + 1
+    return " + ".join(f"{n} x {_grouped(t)}" if n > 1 else t for t, n in counts.items())
 
 
-def _output_dims(units: int, bidirectional: bool, merge_mode: str | None) -> tuple[int, ...]:
+def _grouped(term: str) -> str:
+    """`term` in parentheses if a sum shows at its top level: "a + b" -> "(a + b)"."""
+    depth = 0
+    for i, ch in enumerate(term):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and term.startswith(" + ", i):
+            return f"({term})"
+    return term
+
+
+def _output_dims(conv: Convention, hidden: int, bidirectional: bool, merge_mode: str | None) -> tuple[int, ...]:
     if not bidirectional:
-        return (units,)
+        return (hidden,)
+    if "merge_mode" not in conv.options:
+        return (2 * hidden,)  # PyTorch, ONNX (its num_directions axis) and Flax put the two side by side
     if merge_mode is None:
-        return (units, units)
-    return (2 * units,) if merge_mode == "concat" else (units,)
+        return (hidden, hidden)
+    return (2 * hidden,) if merge_mode == "concat" else (hidden,)
 
 
-def _note(kind, reset_after, use_bias, params, units, input_dim, n_directions) -> str:
-    """Why a GRU count is not the textbook 3 x (d*u + u*u + u), when it is not."""
-    if kind != "gru" or not use_bias:
+def textbook(kind: str, units: int, input_dim: int, n_directions: int = 1) -> int:
+    """The count most articles derive: one kernel, one recurrent kernel and one bias a gate
+    (Keras's reset_after=False)."""
+    layout = KERAS.cells["gru/reset_before" if kind == "gru" else "lstm" if kind == "optimizedlstm" else kind]
+    sizes = {"input": input_dim, "units": units, "gates": len(layout.gates) * units}
+    return n_directions * sum(math.prod(_shape(r.dims, sizes)) for r in layout.tensors)
+
+
+def _note(conv, kind, reset_after, use_bias, params, units, input_dim, n_dirs, num_layers, proj_size, peepholes) -> str:
+    """Why a count is not the textbook G x (d*u + u*u + u), when it is not."""
+    if not use_bias or num_layers > 1 or proj_size or peepholes:
         return ""
-    other = _layout(kind, not reset_after)
-    sizes = {"input": input_dim, "units": units, "gates": len(other.gates) * units}
-    other_params = n_directions * sum(math.prod(_shape(r.dims, sizes)) for r in other.tensors)
-    if reset_after:
-        return (
-            f"reset_after=True (the tf.keras and Keras 3 default) gives the recurrent kernel a bias "
-            f"of its own: {params - other_params:,} more than the textbook {other_params:,} "
-            f"(reset_after=False)."
-        )
-    return (
-        f"reset_after=False is the textbook GRU with one bias; the tf.keras and Keras 3 default "
-        f"reset_after=True adds a recurrent bias: {other_params:,}."
-    )
+    base = textbook(kind, units, input_dim, n_dirs)
+    if conv is KERAS:
+        if kind != "gru":
+            return ""
+        if reset_after:
+            return (f"reset_after=True (the tf.keras and Keras 3 default) gives the recurrent kernel a bias "
+                    f"of its own: {params - base:,} more than the textbook {base:,} (reset_after=False).")
+        other = base + n_dirs * 3 * units
+        return (f"reset_after=False is the textbook GRU with one bias; the tf.keras and Keras 3 default "
+                f"reset_after=True adds a recurrent bias: {other:,}.")
+    if params == base:
+        return f"{conv.title}: {conv.note}; the same as the textbook count here."
+    return f"{conv.title}: {conv.note}: {params - base:,} more than the textbook {base:,}."

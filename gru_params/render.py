@@ -12,17 +12,32 @@ import textwrap
 from .formulas import LayerCount
 from .layers import fmt
 
-FRAMEWORK_TITLE = "Keras 3 / tf.keras"
+def framework_title(c: LayerCount) -> str:
+    from .conventions import CONVENTIONS
+
+    return CONVENTIONS[c.framework].title
 
 
 def layer_title(c: LayerCount) -> str:
-    """`GRU(75) on 28 features`, wrapped as Keras writes it when bidirectional."""
-    inner = f"{c.class_name}({c.units}{'' if c.use_bias else ', use_bias=False'}"
+    """How the framework would write the layer: `GRU(75) on 28 features`, `nn.GRU(28, 75)`."""
+    if c.framework == "pytorch":
+        options = [f"num_layers={c.num_layers}"] * (c.num_layers > 1) + ["bias=False"] * (not c.use_bias)
+        options += ["bidirectional=True"] * c.bidirectional + [f"proj_size={c.proj_size}"] * bool(c.proj_size)
+        return f"{c.class_name}({', '.join([str(c.input_dim), str(c.units), *options])})"
+    if c.framework == "onnx":
+        options = [f"hidden_size={c.units}", *(["direction=bidirectional"] if c.bidirectional else [])]
+        if c.reset_after is not None:
+            options.append(f"linear_before_reset={int(c.reset_after)}")
+        layers = f"{c.num_layers} x " if c.num_layers > 1 else ""
+        return f"{layers}ONNX {c.class_name}({', '.join(options)}){' with peepholes' * c.peepholes} on {c.input_dim} features"
+    argument = f"features={c.units}" if c.framework == "flax" else str(c.units)
+    inner = f"{c.class_name}({argument}{'' if c.use_bias else ', use_bias=False'}"
     if c.reset_after is False:
         inner += ", reset_after=False"
     inner += ")"
     if c.bidirectional:
-        inner = f"Bidirectional({inner}, merge_mode={c.merge_mode!r})"
+        inner = f"Bidirectional({inner}, merge_mode={c.merge_mode!r})" if c.merge_mode or c.framework != "flax" \
+            else f"Bidirectional({inner})"
     return f"{inner} on {c.input_dim} features"
 
 
@@ -35,7 +50,7 @@ def output_shape(c: LayerCount) -> str:
 def layer_dict(c: LayerCount) -> dict:
     """The JSON object of `gru-params layer --format json` (DESIGN.md, Contracts)."""
     return {
-        "framework": "keras",
+        "framework": c.framework,
         "kind": c.kind,
         "class_name": c.class_name,
         "units": c.units,
@@ -44,6 +59,9 @@ def layer_dict(c: LayerCount) -> dict:
         "reset_after": c.reset_after,
         "bidirectional": c.bidirectional,
         "merge_mode": c.merge_mode,
+        "num_layers": c.num_layers,
+        "proj_size": c.proj_size,
+        "peepholes": c.peepholes,
         "output_dims": list(c.output_dims),
         "params": c.params,
         "weights": [{"name": w.name, "shape": list(w.shape), "params": w.params} for w in c.weights],
@@ -51,12 +69,15 @@ def layer_dict(c: LayerCount) -> dict:
             {
                 "gate": g.gate,
                 "name": g.name,
+                "layer": g.layer,
                 "direction": g.direction or None,
                 **{part.replace(" ", "_"): n for part, n in g.parts},
                 "params": g.params,
             }
             for g in c.gates
         ],
+        "outside_gates": [{"part": e.part, "layer": e.layer, "direction": e.direction or None, "params": e.params}
+                          for e in c.extras],
         "formula": c.formula,
         "formula_symbols": c.formula_symbols,
         "note": c.note or None,
@@ -83,19 +104,38 @@ def dumps(data, levels: int = 2, _pad: str = "") -> str:
     return "[\n" + ",\n".join(f"{pad}{dumps(v, levels - 1, pad)}" for v in data) + f"\n{_pad}]"
 
 
-def _gate_table(c: LayerCount) -> tuple[list[str], list[list[str]], list[str]]:
-    """Header, one row per gate (and direction), and the totals row, as text."""
-    parts = [name for name, _ in c.gates[0].parts]
-    lead = ["Direction", "Gate"] if c.bidirectional else ["Gate"]
-    header = [*lead, *(p.capitalize() for p in parts), "Params"]
-    rows = []
+def _gate_table(c: LayerCount) -> tuple[list[str], list[list[str]], list[str], int]:
+    """Header, rows, the totals row, and how many leading label columns. One row per gate
+    (per layer and direction when there are several); PyTorch: one row per layer and
+    direction, its gates named in order. Weights outside the gates get rows of their own."""
+    from .conventions import PARTS
+
+    present = {name for g in c.gates for name, _ in g.parts} | {e.part for e in c.extras}
+    parts = [p for p in PARTS if p in present]
+    by_layer = c.framework == "pytorch"
+    lead = (["Layer"] if c.num_layers > 1 or by_layer else []) + (["Direction"] if c.bidirectional else [])
+    lead.append("Gates" if by_layer else "Gate")
+    rows, totals = [], dict.fromkeys(parts, 0)
+    groups: dict[tuple, dict] = {}
     for g in c.gates:
-        counts = dict(g.parts)
-        label = [g.direction, f"{g.gate} {g.name}"] if c.bidirectional else [f"{g.gate} {g.name}"]
-        rows.append([*label, *(f"{counts[p]:,}" for p in parts), f"{g.params:,}"])
-    totals = [sum(dict(g.parts)[p] for g in c.gates) for p in parts]
-    blank = [""] * (len(lead) - 1)
-    return header, rows, ["Total", *blank, *(f"{n:,}" for n in totals), f"{c.params:,}"]
+        key = (g.layer, g.direction) if by_layer else (g.layer, g.direction, g.gate)
+        group = groups.setdefault(key, {"label": [], "counts": dict.fromkeys(parts, 0)})
+        group["label"].append(g.gate if by_layer else f"{g.gate} {g.name}")
+        for name, n in g.parts:
+            group["counts"][name] += n
+    for e in c.extras:
+        key = (e.layer, e.direction) if by_layer else (e.layer, e.direction, e.part)
+        group = groups.setdefault(key, {"label": [e.part], "counts": dict.fromkeys(parts, 0)})
+        group["counts"][e.part] += e.params
+    for (layer, direction, *_), group in groups.items():
+        labels = ([str(layer)] if "Layer" in lead else []) + ([direction] if c.bidirectional else [])
+        counts = group["counts"]
+        for name, n in counts.items():
+            totals[name] += n
+        rows.append([*labels, " ".join(group["label"]), *(f"{counts[p]:,}" for p in parts), f"{sum(counts.values()):,}"])
+    header = [*lead, *(p.capitalize() for p in parts), "Params"]
+    total = ["Total", *[""] * (len(lead) - 1), *(f"{totals[p]:,}" for p in parts), f"{c.params:,}"]
+    return header, rows, total, len(lead)
 
 
 def _weight_table(c: LayerCount) -> tuple[list[str], list[list[str]]]:
@@ -110,8 +150,8 @@ def _formula_lines(c: LayerCount) -> list[str]:
 
 def layer_markdown(c: LayerCount) -> str:
     lines = [f"### {layer_title(c)}: {c.params:,} parameters", ""]
-    lines += [f"Output {output_shape(c)}, {FRAMEWORK_TITLE} convention.", ""]
-    header, rows, total = _gate_table(c)
+    lines += [f"Output {output_shape(c)}, {framework_title(c)} convention.", ""]
+    header, rows, total, _ = _gate_table(c)
     lines += _md_table(header, [*rows, [f"**{cell}**" for cell in total]])
     lines += [""]
     lines += _md_table(*_weight_table(c))
@@ -132,9 +172,8 @@ def layer_text(c: LayerCount) -> str:
     Plain text, not Rich: a one-line query should not pay Rich's import (about 35 ms,
     more than the rest of the query; see bench/benchmark.py).
     """
-    header, rows, total = _gate_table(c)
-    labels = 2 if c.bidirectional else 1
-    lines = [f"{layer_title(c)}: {c.params:,} parameters", f"output {output_shape(c)}, {FRAMEWORK_TITLE} convention", ""]
+    header, rows, total, labels = _gate_table(c)
+    lines = [f"{layer_title(c)}: {c.params:,} parameters", f"output {output_shape(c)}, {framework_title(c)} convention", ""]
     # Two-line headers keep the gate table within 80 columns.
     lines += _text_table([h.replace(" ", "\n", 1) for h in header], rows, total, first_right=labels)
     lines += [""]

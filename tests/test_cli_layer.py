@@ -71,7 +71,7 @@ def test_json_contract():
     ]
     assert [g["gate"] for g in data["gates"]] == ["z", "r", "h"]
     assert data["gates"][0] == {
-        "gate": "z", "name": "update", "direction": None, "input_kernel": 2100,
+        "gate": "z", "name": "update", "layer": 0, "direction": None, "input_kernel": 2100,
         "recurrent_kernel": 5625, "input_bias": 75, "recurrent_bias": 75, "params": 7875,
     }
     # the options are echoed
