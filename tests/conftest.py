@@ -43,3 +43,19 @@ def snapshot(request):
         assert text == path.read_text()
 
     return check
+
+
+@pytest.fixture(scope="session")
+def torch():
+    return require("torch", "compare counts with real PyTorch")
+
+
+@pytest.fixture(scope="session")
+def flax():
+    require("jax", "compare counts with real Flax")
+    return require("flax", "compare counts with real Flax")
+
+
+@pytest.fixture(scope="session")
+def onnx():
+    return require("onnx", "compare counts with real ONNX operators")

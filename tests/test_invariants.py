@@ -103,3 +103,41 @@ def test_results_are_frozen():
     c = count_layer("gru", 4, 3)
     with pytest.raises(AttributeError):
         c.units = 5
+
+
+frameworks = st.sampled_from(["keras", "pytorch", "onnx", "keras2-cudnn", "flax"])
+
+
+@given(framework=frameworks, kind=kinds, units=st.integers(2, 2000), input_dim=sizes, bidirectional=st.booleans(),
+       num_layers=st.integers(1, 4), proj=st.booleans(), peepholes=st.booleans())
+def test_every_framework_splits_and_writes_its_total(framework, kind, units, input_dim, bidirectional, num_layers,
+                                                     proj, peepholes):
+    from gru_params.conventions import CONVENTIONS
+
+    options = CONVENTIONS[framework].options
+    if kind not in CONVENTIONS[framework].class_names:
+        return
+    c = count_layer(kind, units, input_dim, framework=framework, bidirectional=bidirectional,
+                    num_layers=num_layers if "num_layers" in options else 1,
+                    proj_size=units // 2 if proj and kind == "lstm" and "proj_size" in options else 0,
+                    peepholes=peepholes and kind == "lstm" and "peepholes" in options)
+    assert sum(g.params for g in c.gates) + sum(e.params for e in c.extras) == c.params
+    expression, shown = c.formula.rsplit(" = ", 1)
+    assert re.fullmatch(r"[0-9*+() x]+", expression)
+    assert eval(expression.replace(" x ", " * ")) == c.params == int(shown.replace(",", ""))
+
+
+@given(units=sizes, input_dim=sizes, bidirectional=st.booleans())
+def test_framework_relations(units, input_dim, bidirectional):
+    """PyTorch, ONNX and CuDNN keep two biases a gate: Keras's reset_after GRU count for GRU,
+    the textbook plus one bias a gate for the others; Flax's GRU has one recurrent bias."""
+    def n(kind, framework, **kw):
+        return count_layer(kind, units, input_dim, framework=framework, bidirectional=bidirectional, **kw).params
+
+    directions = 2 if bidirectional else 1
+    for framework in ("pytorch", "onnx", "keras2-cudnn"):
+        assert n("gru", framework) == n("gru", "keras")
+        assert n("lstm", framework) == n("lstm", "keras") + directions * 4 * units
+    assert n("simplernn", "pytorch") == n("simplernn", "onnx") == n("simplernn", "keras") + directions * units
+    assert n("gru", "flax") == n("gru", "keras", reset_after=False) + directions * units
+    assert n("lstm", "flax") == n("optimizedlstm", "flax") == n("lstm", "keras")

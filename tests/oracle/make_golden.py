@@ -1,6 +1,6 @@
-"""Regenerate the golden files from real tf.keras.
+"""Regenerate the golden files from real tf.keras, PyTorch, Flax and ONNX.
 
-    pip install -e ".[test]" && python tests/oracle/make_golden.py [layers] [models]
+    pip install -e ".[test]" && python tests/oracle/make_golden.py [layers] [models] [torch] [flax] [onnx]
 
 tests/golden/keras_layers.json: the reference layers of the README and 320 random ones
 (all kinds, sizes 1 to 1,000, use_bias, reset_after, Bidirectional with every merge
@@ -10,6 +10,10 @@ output shapes.
 tests/golden/keras_models.json: 160 random Sequential models (every layer the specs
 support, random stacks, options and frozen layers), each with its spec, every summary
 row (name, type, output shape, params), the totals and the summaries Keras printed.
+
+tests/golden/{torch,flax,onnx}_layers.json: 240 random torch.nn RNN / LSTM / GRU modules
+(named_parameters), 60 random sizes of each flax.linen cell (the parameter tree), and
+40 torch modules exported with torch.onnx.export (each operator node's W, R, B).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.oracle import keras_models  # noqa: E402
+from tests.oracle import frameworks, keras_models  # noqa: E402
 from tests.oracle.keras_layers import describe, random_case, versions  # noqa: E402
 
 SEED = 20261123
@@ -42,11 +46,30 @@ REFERENCE = {
 
 
 def main() -> None:
-    which = sys.argv[1:] or ["layers", "models"]
+    which = sys.argv[1:] or ["layers", "models", "torch", "flax", "onnx"]
     if "layers" in which:
         make_layers()
     if "models" in which:
         make_models()
+    if "torch" in which:
+        rng = random.Random(SEED + 2)
+        _write("torch_layers.json", SEED + 2, [frameworks.describe_torch(frameworks.random_torch_case(rng)) for _ in range(240)])
+    if "flax" in which:
+        rng = random.Random(SEED + 3)
+        cases = [frameworks.random_flax_case(rng, kind) for kind in frameworks.FLAX_CELLS for _ in range(60)]
+        _write("flax_layers.json", SEED + 3, [frameworks.describe_flax(c) for c in cases])
+    if "onnx" in which:
+        rng = random.Random(SEED + 4)
+        _write("onnx_layers.json", SEED + 4, [frameworks.describe_onnx_export(frameworks.random_onnx_case(rng)) for _ in range(40)])
+
+
+def _write(name: str, seed: int, cases: list) -> None:
+    """One case a line, with the versions of the libraries that made them."""
+    head = {"generator": "tests/oracle/make_golden.py", "seed": seed, **frameworks.versions()}
+    lines = [f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
+    body = ",\n".join(f"  {json.dumps(c)}" for c in cases)
+    (GOLDEN / name).write_text("{\n" + "\n".join(lines) + '\n "cases": [\n' + body + "\n ]\n}\n")
+    print(f"wrote {len(cases)} cases to {GOLDEN / name}")
 
 
 def make_models() -> None:
