@@ -234,6 +234,41 @@ def _with_progress(files: list[str], work) -> list:
                       console=Console(stderr=True), transient=True))
 
 
+@app.command()
+def compare(
+    units: Annotated[str, typer.Option(help="Units, or several to sweep: 16,32,64,128.")],
+    input_dim: Annotated[int, typer.Option(help="Features per time step.")],
+    framework: Annotated[
+        Framework, typer.Option("--framework", case_sensitive=False, help="The framework a sweep shows.")
+    ] = Framework.keras,
+    format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
+) -> None:
+    """SimpleRNN, LSTM and GRU side by side in every framework's convention."""
+    from . import compare as comparing
+
+    try:
+        sizes = [_size(part) for part in units.split(",")]
+        result = comparing.compare(sizes, input_dim)
+    except GruParamsError as e:
+        raise _fail(_as_cli_error(e)) from None
+    if format is Format.json:
+        typer.echo(render.dumps(render.compare_dict(result)))
+    elif format is Format.markdown:
+        typer.echo(render.compare_markdown(result, framework.value), nl=False)
+    else:
+        typer.echo(render.compare_text(result, framework.value), nl=False)
+
+
+def _size(text: str) -> int:
+    from .errors import ArgumentError, positive_int
+
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ArgumentError(f"expected positive integers separated by commas for `units`, got {text.strip()!r}") from None
+    return positive_int("units", value)
+
+
 def _merge_mode(mode: MergeMode | None) -> str | None:
     if mode is None:
         return "concat"

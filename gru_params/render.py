@@ -559,3 +559,91 @@ def check_github(results) -> str:
                          f"title={prop(p.where.key)}::{escape(p.message)}")
     lines.append(check_closing_line(results))
     return "\n".join(lines) + "\n"
+
+
+# ---- compare ------------------------------------------------------------------------------------
+
+def compare_dict(comparison) -> dict:
+    from .conventions import CONVENTIONS
+
+    return {
+        "input_dim": comparison.input_dim,
+        "units": list(comparison.units),
+        "frameworks": {k: {"title": c.title, "note": c.note, "source": c.source} for k, c in CONVENTIONS.items()},
+        "counts": [{"layer": c.variant, "framework": c.framework, "units": c.units, "params": c.params,
+                    "ratio_to_simplernn": None if c.ratio is None else round(c.ratio, 4)} for c in comparison.cells],
+    }
+
+
+def _compare_grid(comparison, units: int, ratios: bool = False) -> tuple[list[str], list[list[str]]]:
+    """Layers against frameworks: the counts, or their ratios to the framework's SimpleRNN."""
+    from .compare import VARIANTS
+    from .conventions import CONVENTIONS
+
+    rows = []
+    for variant, _, _ in VARIANTS:
+        cells = [comparison.cell(variant, framework, units) for framework in CONVENTIONS]
+        rows.append([variant, *("-" if c.params is None else f"{c.ratio:.2f}x" if ratios else f"{c.params:,}"
+                                for c in cells)])
+    return ["Layer", *CONVENTIONS], rows
+
+
+def _notes() -> list[str]:
+    from .conventions import CONVENTIONS
+
+    return [f"{key}: {c.note}." for key, c in CONVENTIONS.items()]
+
+
+def compare_text(comparison, framework: str = "keras") -> str:
+    """One size: layers against frameworks, each count with its ratio to SimpleRNN, then a
+    note per framework. Several sizes: `framework`'s counts by size, and a bar chart."""
+    if len(comparison.units) == 1:
+        u = comparison.units[0]
+        lines = [f"{u} units on {comparison.input_dim} features: parameters", ""]
+        lines += _text_table(*_compare_grid(comparison, u), None, first_right=1)
+        lines += ["", "Ratio to the same framework's SimpleRNN", ""]
+        lines += _text_table(*_compare_grid(comparison, u, ratios=True), None, first_right=1)
+        lines += ["", "-: no such layer. CuDNN has no SimpleRNN: its ratios are to the textbook one.", ""]
+        return "\n".join(lines + _notes()) + "\n"
+    from .compare import VARIANTS
+
+    variants = [v for v, _, _ in VARIANTS if any(
+        c.params is not None for c in comparison.cells if c.variant == v and c.framework == framework)]
+    rows = [[f"{u:,}", *(_count_text(comparison.cell(v, framework, u).params) for v in variants)]
+            for u in comparison.units]
+    lines = [f"{framework}: parameters by size on {comparison.input_dim} features", ""]
+    lines += _text_table(["Units", *variants], rows, None, first_right=0)
+    lines += ["", *_bars(comparison, framework, variants)]
+    return "\n".join(lines) + "\n"
+
+
+def _count_text(n) -> str:
+    return "-" if n is None else f"{n:,}"
+
+
+def _bars(comparison, framework: str, variants: list[str], width: int = 40) -> list[str]:
+    top = max(comparison.cell(v, framework, u).params or 0 for v in variants for u in comparison.units)
+    label = max(len(v) for v in variants)
+    lines = []
+    for u in comparison.units:
+        for v in variants:
+            n = comparison.cell(v, framework, u).params or 0
+            bar = "#" * max(1, round(width * n / top)) if n else ""
+            lines.append(f"{u:>6,} {v.ljust(label)}  {bar.ljust(width)}  {n:,}")
+    return lines
+
+
+def compare_markdown(comparison, framework: str = "keras") -> str:
+    if len(comparison.units) == 1:
+        u = comparison.units[0]
+        lines = [f"### {u} units on {comparison.input_dim} features", "", "Parameters:", ""]
+        lines += _md_table(*_compare_grid(comparison, u)) + ["", "Ratio to the same framework's SimpleRNN:", ""]
+        lines += _md_table(*_compare_grid(comparison, u, ratios=True)) + [""] + [f"- {n}" for n in _notes()]
+        return "\n".join(lines) + "\n"
+    from .compare import VARIANTS
+
+    variants = [v for v, _, _ in VARIANTS]
+    rows = [[f"{u:,}", *(_count_text(comparison.cell(v, framework, u).params) for v in variants)]
+            for u in comparison.units]
+    lines = [f"### {framework}: parameters by size on {comparison.input_dim} features", ""]
+    return "\n".join(lines + _md_table(["Units", *variants], rows)) + "\n"
