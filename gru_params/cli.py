@@ -185,7 +185,9 @@ def summary(
 
         console, columns = Console(highlight=False), shutil.get_terminal_size().columns
         for s in results:
-            if console.is_terminal:  # Keras's colours
+            if s.framework == "pytorch":
+                typer.echo(render.torchinfo_text(s, expand=expand), nl=False)
+            elif console.is_terminal:  # Keras's colours
                 console.print(render.summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand))
             else:
                 typer.echo(render.summary_text(s, columns=columns, show_trainable=show_trainable, expand=expand), nl=False)

@@ -60,7 +60,10 @@ class Summary(NamedTuple):
 
 def summarize(spec: ModelSpec) -> Summary:
     """The Keras summary of a spec's model. Raises `SpecError` where shapes do not fit."""
-    names = _names(spec.layers)
+    # PyTorch: nn.Sequential names its modules by index; torchinfo shows a batch of 1
+    torch = spec.framework == "pytorch"
+    names = {id(layer): str(i) for i, layer in enumerate(spec.layers)} if torch else _names(spec.layers)
+    batch = 1 if torch else None
     seen: dict[str, LayerSpec] = {}
     for layer in spec.layers:
         name = names[id(layer)]
@@ -68,7 +71,7 @@ def summarize(spec: ModelSpec) -> Summary:
             raise SpecError(layer.where, f"duplicate layer name `{name}` (also {seen[name].where.key}, "
                                          f"line {seen[name].where.line}); layer names must be unique")
         seen[name] = layer
-    shape = (None, *_input_shape(spec))
+    shape = (batch, *_input_shape(spec))
     rows = []
     for i, layer in enumerate(spec.layers):
         if isinstance(shape, list):
@@ -78,7 +81,7 @@ def summarize(spec: ModelSpec) -> Summary:
         row = _build(layer, shape, names[id(layer)], names)
         rows.append(row)
         shape = row.output_shape
-    return Summary(spec.name, spec.path, spec.framework, (None, *_input_shape(spec)), tuple(rows))
+    return Summary(spec.name, spec.path, spec.framework, (batch, *_input_shape(spec)), tuple(rows))
 
 
 def _input_shape(spec: ModelSpec) -> tuple:

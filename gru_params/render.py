@@ -403,6 +403,34 @@ def _justify(line: str, width: int, justify: str) -> str:
     return line.ljust(width)
 
 
+def torchinfo_text(s, expand: bool = False) -> str:
+    """A PyTorch spec as torchinfo's summary() prints it (torchinfo/formatting.py): a row a
+    module, a frozen module's count in parentheses, its tensors under --expand as
+    verbose=2 shows them, and the parameter totals. torchinfo's mult-adds and activation
+    sizes come from running the model, not from its parameters, and are left out."""
+    rule = "=" * 90
+
+    def row(name: str, shape: str, params: str) -> str:
+        return f"{name:<40} {shape:<25} {params:<25}".rstrip()
+
+    def shape_list(shape) -> str:
+        return "[" + ", ".join(str(d) for d in shape) + "]"
+
+    lines = [rule, row("Layer (type:depth-idx)", "Output Shape", "Param #"), rule]
+    lines.append(row("Sequential", shape_list(s.rows[-1].output_shape), "--"))
+    for i, r in enumerate(s.rows, 1):
+        count = "--" if not r.params else f"({r.params:,})" if not r.trainable_params else f"{r.params:,}"
+        lines.append(row(f"├─{r.class_name}: 1-{i}", shape_list(r.output_shape), count))
+        if expand:
+            for j, w in enumerate(r.weights):
+                branch = "└─" if j == len(r.weights) - 1 else "├─"
+                lines.append(row(f"│    └─{w.name}", "", f"{branch}{math.prod(w.shape):,}"))
+    lines += [rule, f"Total params: {s.total_params:,}", f"Trainable params: {s.trainable_params:,}",
+              f"Non-trainable params: {s.non_trainable_params:,}", rule,
+              f"Params size (MB): {s.total_params * 4 / 1e6:.2f}", rule]
+    return "\n".join(lines) + "\n"
+
+
 def summary_dict(s, expand: bool = False) -> dict:
     """The JSON object of `gru-params summary --format json` (DESIGN.md, Contracts); with
     `expand`, each layer's weights, gates and wrapped layers too."""

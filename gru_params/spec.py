@@ -36,7 +36,7 @@ class ModelSpec(NamedTuple):
 
 
 TOP_KEYS = ("name", "framework", "input", "layers", "expect", "budget")
-FRAMEWORKS = ("keras",)
+FRAMEWORKS = tuple(registry.REGISTRIES)
 EXPECT_KEYS = ("total_params", "trainable_params", "non_trainable_params", "layers")
 BUDGET_KEYS = ("max_params", "max_trainable_params")
 
@@ -55,8 +55,9 @@ def from_text(text: str, path: str = "<spec>") -> ModelSpec:
     top = _mapping(root, path, "", "the spec", TOP_KEYS)
     framework = _get(top, "framework", "keras")
     if framework.value not in FRAMEWORKS:
-        raise SpecError(_at(framework, path, "framework"), f"expected keras, got {shown(framework.value)}"
-                        + (" (PyTorch specs are not supported yet)" if framework.value == "pytorch" else ""))
+        raise SpecError(_at(framework, path, "framework"), f"expected {' or '.join(FRAMEWORKS)}, got "
+                        f"{shown(framework.value)}" + closest(str(framework.value), FRAMEWORKS))
+    kinds = registry.REGISTRIES[framework.value]
     name = _get(top, "name", os.path.splitext(os.path.basename(path))[0])
     if not isinstance(name.value, str) or not name.value:
         raise SpecError(_at(name, path, "name"), f"expected a model name, got {shown(name.value)}")
@@ -70,7 +71,7 @@ def from_text(text: str, path: str = "<spec>") -> ModelSpec:
         name=name.value,
         framework=framework.value,
         input=_input(top.value.get("input"), path),
-        layers=tuple(_layer(n, path, f"layers[{i}]") for i, n in enumerate(layer_nodes.value)),
+        layers=tuple(_layer(n, path, f"layers[{i}]", kinds) for i, n in enumerate(layer_nodes.value)),
         expect=_checks(top.value.get("expect"), path, "expect", EXPECT_KEYS),
         budget=_checks(top.value.get("budget"), path, "budget", BUDGET_KEYS),
         where=Where(path, root.line, root.column),
@@ -135,7 +136,7 @@ def _count(node: Node, path: str, keypath: str, key: str) -> Check:
     return Check(key, v, _at(node, path, keypath))
 
 
-def _layer(node: Node, path: str, keypath: str, cell: bool = False) -> LayerSpec:
+def _layer(node: Node, path: str, keypath: str, kinds: dict = registry.KINDS, cell: bool = False) -> LayerSpec:
     """`{ClassName: {arguments}}`, or a bare `ClassName`."""
     if isinstance(node.value, str):
         class_name, args_node = node.value, None
@@ -145,9 +146,9 @@ def _layer(node: Node, path: str, keypath: str, cell: bool = False) -> LayerSpec
         raise SpecError(_at(node, path, keypath),
                         f"expected a layer as {{ClassName: {{arguments}}}} or a bare ClassName, got {describe(node)}")
     where = _at(node, path, f"{keypath}.{class_name}")
-    kind = registry.KINDS.get(class_name)
+    kind = kinds.get(class_name)
     if kind is None:
-        raise SpecError(where, f"unknown layer `{class_name}`{closest(class_name, registry.KINDS)}")
+        raise SpecError(where, f"unknown layer `{class_name}`{closest(class_name, kinds)}")
     if kind.cell and not cell:
         raise SpecError(where, f"{class_name} is an RNN cell; wrap it: RNN: {{cell: {{{class_name}: ...}}}}")
     if cell and not kind.cell:
@@ -178,16 +179,17 @@ def _layer(node: Node, path: str, keypath: str, cell: bool = False) -> LayerSpec
     return LayerSpec(kind, {**defaults, **args}, where)
 
 
-_DEFAULTS: dict[str, tuple[dict, tuple]] = {}
+_DEFAULTS: dict[int, tuple[dict, tuple]] = {}
 
 
 def _defaults(kind: registry.Kind) -> tuple[dict, tuple]:
-    """A kind's default arguments and its required ones, worked out once per kind."""
-    if kind.class_name not in _DEFAULTS:
+    """A kind's default arguments and its required ones, worked out once per kind (by
+    identity: Keras's GRU and PyTorch's GRU share a class name)."""
+    if id(kind) not in _DEFAULTS:
         defaults = {k: d for k, (_, d) in kind.args.items() if d is not registry.REQUIRED}
         required = tuple(k for k, (_, d) in kind.args.items() if d is registry.REQUIRED)
-        _DEFAULTS[kind.class_name] = (defaults, required)
-    return _DEFAULTS[kind.class_name]
+        _DEFAULTS[id(kind)] = (defaults, required)
+    return _DEFAULTS[id(kind)]
 
 
 def _nested(kind: registry.Kind, key: str, node: Node, path: str, keypath: str):

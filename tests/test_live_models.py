@@ -63,7 +63,25 @@ def _keras_layers(model):
                 yield getattr(layer, attr)
 
 
-@pytest.mark.parametrize("path", SPECS, ids=[p.stem for p in SPECS])
+KERAS_SPECS = [p for p in SPECS if "framework: pytorch" not in p.read_text()]
+TORCH_SPECS = [p for p in SPECS if p not in KERAS_SPECS]
+
+
+@pytest.mark.parametrize("path", TORCH_SPECS, ids=[p.stem for p in TORCH_SPECS])
+def test_live_pytorch_spec_expectations_are_what_torch_says(torch, path):
+    from tests.oracle import torch_models
+
+    spec = yaml.safe_load(path.read_text())
+    model = torch_models.build(spec)
+    expect = dict(spec["expect"])
+    children = {name: sum(p.numel() for p in child.parameters()) for name, child in model.named_children()}
+    assert expect.pop("layers") == {name: children[name] for name in spec["expect"]["layers"]}
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    assert expect == {"total_params": total, "trainable_params": trainable, "non_trainable_params": total - trainable}
+
+
+@pytest.mark.parametrize("path", KERAS_SPECS, ids=[p.stem for p in KERAS_SPECS])
 def test_live_spec_expectations_are_what_keras_says(tensorflow, path):
     """The numbers in specs/*.yaml `expect` blocks came from tf.keras, and still do."""
     from keras.src.utils.summary_utils import count_params

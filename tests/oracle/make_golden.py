@@ -14,6 +14,9 @@ row (name, type, output shape, params), the totals and the summaries Keras print
 tests/golden/{torch,flax,onnx}_layers.json: 240 random torch.nn RNN / LSTM / GRU modules
 (named_parameters), 60 random sizes of each flax.linen cell (the parameter tree), and
 40 torch modules exported with torch.onnx.export (each operator node's W, R, B).
+
+tests/golden/torchinfo_models.json: 40 random PyTorch specs, built in torch and
+summarized by torchinfo (plain and verbose=2).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.oracle import frameworks, keras_models  # noqa: E402
+from tests.oracle import frameworks, keras_models, torch_models  # noqa: E402
 from tests.oracle.keras_layers import describe, random_case, versions  # noqa: E402
 
 SEED = 20261123
@@ -46,7 +49,7 @@ REFERENCE = {
 
 
 def main() -> None:
-    which = sys.argv[1:] or ["layers", "models", "torch", "flax", "onnx"]
+    which = sys.argv[1:] or ["layers", "models", "torch", "flax", "onnx", "torchinfo"]
     if "layers" in which:
         make_layers()
     if "models" in which:
@@ -58,6 +61,10 @@ def main() -> None:
         rng = random.Random(SEED + 3)
         cases = [frameworks.random_flax_case(rng, kind) for kind in frameworks.FLAX_CELLS for _ in range(60)]
         _write("flax_layers.json", SEED + 3, [frameworks.describe_flax(c) for c in cases])
+    if "torchinfo" in which:
+        rng = random.Random(SEED + 5)
+        _write("torchinfo_models.json", SEED + 5,
+               [torch_models.describe(torch_models.random_spec(rng, f"torch_{i:03d}")) for i in range(40)])
     if "onnx" in which:
         rng = random.Random(SEED + 4)
         _write("onnx_layers.json", SEED + 4, [frameworks.describe_onnx_export(frameworks.random_onnx_case(rng)) for _ in range(40)])

@@ -1,0 +1,76 @@
+"""PyTorch specs (framework: pytorch): summaries as real torchinfo prints them, golden and live."""
+
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from gru_params import render
+from gru_params.cli import app
+from gru_params.infer import summarize
+from gru_params.spec import from_text
+from tests.oracle import torch_models
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "torchinfo_models.json").read_text())["cases"]
+runner = CliRunner()
+
+
+def assert_same_as_torchinfo(model: dict) -> None:
+    text = yaml.safe_dump(model["spec"], sort_keys=False)
+    s = summarize(from_text(text, "model.yaml"))
+    assert s.total_params == model["total_params"], text
+    assert render.torchinfo_text(s) == model["summary"], text
+    assert render.torchinfo_text(s, expand=True) == model["summary_expand"], text
+
+
+def test_golden_covers_the_modules():
+    kinds = {next(iter(e)) for m in GOLDEN for e in m["spec"]["layers"]}
+    assert kinds == {"Embedding", "RNN", "LSTM", "GRU", "Linear", "Dropout", "LayerNorm"}
+    assert any("proj_size" in json.dumps(m["spec"]) for m in GOLDEN)
+    assert any('"trainable": false' in json.dumps(m["spec"]) for m in GOLDEN)
+
+
+@pytest.mark.parametrize("model", GOLDEN, ids=[m["spec"]["name"] for m in GOLDEN])
+def test_golden_torchinfo(model):
+    assert_same_as_torchinfo(model)
+
+
+def test_live_torchinfo(torch):
+    from tests.conftest import require
+
+    require("torchinfo", "compare summaries with real torchinfo")
+    seed = int(os.environ.get("GRU_PARAMS_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    for i in range(8):
+        spec = torch_models.random_spec(rng, f"live_{i}")
+        try:
+            assert_same_as_torchinfo(torch_models.describe(spec))
+        except AssertionError as e:
+            pytest.fail(f"differs from torchinfo for {spec} (GRU_PARAMS_SEED={seed}): {e}")
+
+
+def test_summary_command_prints_torchinfo_style():
+    result = runner.invoke(app, ["summary", "specs/pytorch_imdb_lstm.yaml"])
+    assert result.exit_code == 0
+    assert f"{'├─LSTM: 1-2':<40} {'[1, 500, 128]':<25} 149,504\n" in result.stdout  # torchinfo's widths
+    assert "Total params: 469,633" in result.stdout
+
+
+@pytest.mark.parametrize("layers, message", [
+    ("  - GRU: {hidden_size: 4, proj_size: 2}\n", "3:38: layers[0].GRU.proj_size: proj_size argument is only supported for LSTM, not RNN or GRU"),
+    ("  - LSTM: {hidden_size: 4, input_size: 7}\n", "3:5: layers[0].LSTM: `input_size` is 7, but the input has 3 features (1, 10, 3)"),
+    ("  - LSTM: {hidden_size: 4, proj_size: 4}\n", "3:5: layers[0].LSTM: `proj_size` (4) has to be smaller than `units` (4), as PyTorch requires"),
+    ("  - Linear: {out_features: 2, in_feature: 3}\n", "3:31: layers[0].Linear.in_feature: unknown argument `in_feature` for Linear (did you mean `in_features`?)"),
+    ("  - GRU: {units: 4}\n", "3:11: layers[0].GRU.units: unknown argument `units` for GRU"),
+    ("  - Dense: {units: 4}\n", "3:5: layers[0].Dense: unknown layer `Dense`"),
+])
+def test_pytorch_spec_errors(tmp_path, layers, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text("framework: pytorch\ninput: [10, 3]\nlayers:\n" + layers)
+    result = runner.invoke(app, ["summary", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {path}:{message.replace('3:', '4:', 1)}")
