@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import formulas, render
+from .conventions import CONVENTIONS
 from .errors import GruParamsError
 
 EXIT_OK, EXIT_SHORT, EXIT_BAD_INPUT = 0, 1, 2
@@ -33,12 +34,8 @@ class CheckFormat(str, enum.Enum):
     github = "github"
 
 
-class Framework(str, enum.Enum):
-    keras = "keras"
-    pytorch = "pytorch"
-    onnx = "onnx"
-    keras2_cudnn = "keras2-cudnn"
-    flax = "flax"
+# --framework choices: the conventions' keys (keras, pytorch, onnx, keras2-cudnn, flax)
+Framework = enum.Enum("Framework", {key.replace("-", "_"): key for key in CONVENTIONS}, type=str)
 
 
 class MergeMode(str, enum.Enum):

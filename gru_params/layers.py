@@ -498,69 +498,70 @@ _DATA_FORMAT = (one_of(None, "channels_last", "channels_first"), None)
 _POOL_ARGS = dict(strides=(optional_ints(1), None), padding=(one_of("valid", "same"), "valid"), data_format=_DATA_FORMAT)
 _GLOBAL_POOL_ARGS = dict(data_format=_DATA_FORMAT, keepdims=(boolean, False))
 
-KINDS: dict[str, Kind] = {
-    k.class_name: k
-    for k in (
-        _rnn_layer("SimpleRNN"),
-        _rnn_layer("LSTM"),
-        _rnn_layer("GRU"),
-        _cell("SimpleRNN"),
-        _cell("LSTM"),
-        _cell("GRU"),
-        Kind("StackedRNNCells", _args(cells=(layer_arg, REQUIRED)), _stacked_cells_build, ("cells",), cell=True),
-        Kind("RNN", _args(cell=(layer_arg, REQUIRED), zero_output_for_mask=(boolean, False), **_SEQUENCE),
-             _rnn_build, ("cell",)),
-        Kind("Bidirectional", _args(layer=(layer_arg, REQUIRED), merge_mode=(one_of("concat", "sum", "mul", "ave", None), "concat"),
-                                    weights=(anything, None), backward_layer=(layer_arg, None)),
-             _bidirectional_build, ("layer", "backward_layer")),
-        Kind("TimeDistributed", _args(layer=(layer_arg, REQUIRED)), _time_distributed_build, ("layer",)),
-        _conv_lstm(1),
-        _conv_lstm(2),
-        _conv_lstm(3),
-        Kind("Embedding", _args(input_dim=(positive_int, REQUIRED), output_dim=(positive_int, REQUIRED),
-                                embeddings_initializer=(setting, "uniform"), embeddings_regularizer=(setting, None),
-                                embeddings_constraint=(setting, None), mask_zero=(boolean, False),
-                                weights=(anything, None), lora_rank=(optional_int, None), lora_alpha=(anything, None),
-                                quantization_config=(anything, None), input_length=(optional_int, None)),
-             _embedding_build),
-        Kind("Dense", _args(units=(positive_int, REQUIRED), activation=(activation, None), use_bias=(boolean, True),
-                            **_INIT, lora_rank=(optional_int, None), lora_alpha=(anything, None),
-                            quantization_config=(anything, None)),
-             _dense_build),
-        Kind("Dropout", _args(rate=(fraction, REQUIRED), noise_shape=(anything, None), seed=(optional_int, None)), _identity),
-        # SpatialDropout1D takes no **kwargs: only these four
-        Kind("SpatialDropout1D", dict(rate=(fraction, REQUIRED), seed=(optional_int, None), name=(text, None),
-                                      dtype=(anything, None)), _spatial_dropout_build),
-        Kind("GaussianNoise", _args(stddev=(number, REQUIRED), seed=(optional_int, None)), _identity),
-        Kind("Activation", _args(activation=(activation, REQUIRED)), _identity),
-        Kind("Masking", _args(mask_value=(anything, 0.0)), _identity),
-        Kind("Flatten", _args(data_format=_DATA_FORMAT), _flatten_build),
-        Kind("Reshape", _args(target_shape=(int_list, REQUIRED)), _reshape_build),
-        Kind("Permute", _args(dims=(int_list, REQUIRED)), _permute_build),
-        Kind("RepeatVector", _args(n=(positive_int, REQUIRED)), _repeat_vector_build),
-        Kind("BatchNormalization", _args(
-            axis=(integer, -1), momentum=(number, 0.99), epsilon=(number, 0.001), center=(boolean, True),
-            scale=(boolean, True), beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"),
-            moving_mean_initializer=(setting, "zeros"), moving_variance_initializer=(setting, "ones"),
-            beta_regularizer=(setting, None), gamma_regularizer=(setting, None), beta_constraint=(setting, None),
-            gamma_constraint=(setting, None), renorm=(boolean, False), renorm_clipping=(anything, None),
-            renorm_momentum=(number, 0.99), synchronized=(boolean, False)), _batch_norm_build),
-        Kind("LayerNormalization", _args(
-            axis=(axis_arg, -1), epsilon=(number, 0.001), center=(boolean, True), scale=(boolean, True),
-            beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"), beta_regularizer=(setting, None),
-            gamma_regularizer=(setting, None), beta_constraint=(setting, None), gamma_constraint=(setting, None),
-            rms_scaling=(boolean, False)), _layer_norm_build),
-        Kind("Conv1D", _args(
-            filters=(positive_int, REQUIRED), kernel_size=(ints(1), REQUIRED), strides=(ints(1), (1,)),
-            padding=(one_of("valid", "same", "causal"), "valid"), data_format=_DATA_FORMAT,
-            dilation_rate=(ints(1), (1,)), groups=(positive_int, 1), activation=(activation, None),
-            use_bias=(boolean, True), **_INIT), _conv1d_build),
-        Kind("MaxPooling1D", _args(pool_size=(ints(1), (2,)), **_POOL_ARGS), _pooling1d_build),
-        Kind("AveragePooling1D", _args(pool_size=(ints(1), REQUIRED), **_POOL_ARGS), _pooling1d_build),
-        Kind("GlobalAveragePooling1D", _args(**_GLOBAL_POOL_ARGS), _global_pooling1d_build),
-        Kind("GlobalMaxPooling1D", _args(**_GLOBAL_POOL_ARGS), _global_pooling1d_build),
-    )
-}
+def _registry(*kinds: Kind) -> dict[str, Kind]:
+    return {k.class_name: k for k in kinds}
+
+
+KINDS: dict[str, Kind] = _registry(
+    _rnn_layer("SimpleRNN"),
+    _rnn_layer("LSTM"),
+    _rnn_layer("GRU"),
+    _cell("SimpleRNN"),
+    _cell("LSTM"),
+    _cell("GRU"),
+    Kind("StackedRNNCells", _args(cells=(layer_arg, REQUIRED)), _stacked_cells_build, ("cells",), cell=True),
+    Kind("RNN", _args(cell=(layer_arg, REQUIRED), zero_output_for_mask=(boolean, False), **_SEQUENCE),
+         _rnn_build, ("cell",)),
+    Kind("Bidirectional", _args(layer=(layer_arg, REQUIRED), merge_mode=(one_of("concat", "sum", "mul", "ave", None), "concat"),
+                                weights=(anything, None), backward_layer=(layer_arg, None)),
+         _bidirectional_build, ("layer", "backward_layer")),
+    Kind("TimeDistributed", _args(layer=(layer_arg, REQUIRED)), _time_distributed_build, ("layer",)),
+    _conv_lstm(1),
+    _conv_lstm(2),
+    _conv_lstm(3),
+    Kind("Embedding", _args(input_dim=(positive_int, REQUIRED), output_dim=(positive_int, REQUIRED),
+                            embeddings_initializer=(setting, "uniform"), embeddings_regularizer=(setting, None),
+                            embeddings_constraint=(setting, None), mask_zero=(boolean, False),
+                            weights=(anything, None), lora_rank=(optional_int, None), lora_alpha=(anything, None),
+                            quantization_config=(anything, None), input_length=(optional_int, None)),
+         _embedding_build),
+    Kind("Dense", _args(units=(positive_int, REQUIRED), activation=(activation, None), use_bias=(boolean, True),
+                        **_INIT, lora_rank=(optional_int, None), lora_alpha=(anything, None),
+                        quantization_config=(anything, None)),
+         _dense_build),
+    Kind("Dropout", _args(rate=(fraction, REQUIRED), noise_shape=(anything, None), seed=(optional_int, None)), _identity),
+    # SpatialDropout1D takes no **kwargs: only these four
+    Kind("SpatialDropout1D", dict(rate=(fraction, REQUIRED), seed=(optional_int, None), name=(text, None),
+                                  dtype=(anything, None)), _spatial_dropout_build),
+    Kind("GaussianNoise", _args(stddev=(number, REQUIRED), seed=(optional_int, None)), _identity),
+    Kind("Activation", _args(activation=(activation, REQUIRED)), _identity),
+    Kind("Masking", _args(mask_value=(anything, 0.0)), _identity),
+    Kind("Flatten", _args(data_format=_DATA_FORMAT), _flatten_build),
+    Kind("Reshape", _args(target_shape=(int_list, REQUIRED)), _reshape_build),
+    Kind("Permute", _args(dims=(int_list, REQUIRED)), _permute_build),
+    Kind("RepeatVector", _args(n=(positive_int, REQUIRED)), _repeat_vector_build),
+    Kind("BatchNormalization", _args(
+        axis=(integer, -1), momentum=(number, 0.99), epsilon=(number, 0.001), center=(boolean, True),
+        scale=(boolean, True), beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"),
+        moving_mean_initializer=(setting, "zeros"), moving_variance_initializer=(setting, "ones"),
+        beta_regularizer=(setting, None), gamma_regularizer=(setting, None), beta_constraint=(setting, None),
+        gamma_constraint=(setting, None), renorm=(boolean, False), renorm_clipping=(anything, None),
+        renorm_momentum=(number, 0.99), synchronized=(boolean, False)), _batch_norm_build),
+    Kind("LayerNormalization", _args(
+        axis=(axis_arg, -1), epsilon=(number, 0.001), center=(boolean, True), scale=(boolean, True),
+        beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"), beta_regularizer=(setting, None),
+        gamma_regularizer=(setting, None), beta_constraint=(setting, None), gamma_constraint=(setting, None),
+        rms_scaling=(boolean, False)), _layer_norm_build),
+    Kind("Conv1D", _args(
+        filters=(positive_int, REQUIRED), kernel_size=(ints(1), REQUIRED), strides=(ints(1), (1,)),
+        padding=(one_of("valid", "same", "causal"), "valid"), data_format=_DATA_FORMAT,
+        dilation_rate=(ints(1), (1,)), groups=(positive_int, 1), activation=(activation, None),
+        use_bias=(boolean, True), **_INIT), _conv1d_build),
+    Kind("MaxPooling1D", _args(pool_size=(ints(1), (2,)), **_POOL_ARGS), _pooling1d_build),
+    Kind("AveragePooling1D", _args(pool_size=(ints(1), REQUIRED), **_POOL_ARGS), _pooling1d_build),
+    Kind("GlobalAveragePooling1D", _args(**_GLOBAL_POOL_ARGS), _global_pooling1d_build),
+    Kind("GlobalMaxPooling1D", _args(**_GLOBAL_POOL_ARGS), _global_pooling1d_build),
+)
 
 
 # ---- PyTorch modules (framework: pytorch) ------------------------------------------------------
@@ -625,23 +626,20 @@ def _torch_layer_norm(cfg, shape, nested):
 
 _TORCH_COMMON = dict(device=(anything, None), dtype=(anything, None), trainable=(boolean, True))
 
-TORCH_KINDS: dict[str, Kind] = {
-    k.class_name: k
-    for k in (
-        _torch_rnn("RNN"),
-        _torch_rnn("LSTM"),
-        _torch_rnn("GRU"),
-        Kind("Linear", dict(in_features=(optional_int, None), out_features=(positive_int, REQUIRED),
-                            bias=(boolean, True), **_TORCH_COMMON), _torch_linear),
-        Kind("Embedding", dict(num_embeddings=(positive_int, REQUIRED), embedding_dim=(positive_int, REQUIRED),
-                               padding_idx=(optional_int, None), max_norm=(anything, None), norm_type=(number, 2.0),
-                               scale_grad_by_freq=(boolean, False), sparse=(boolean, False), **_TORCH_COMMON),
-             _torch_embedding),
-        Kind("Dropout", dict(p=(fraction, 0.5), inplace=(boolean, False), trainable=(boolean, True)), _identity),
-        Kind("LayerNorm", dict(normalized_shape=(optional_ints_list, None), eps=(number, 1e-05),
-                               elementwise_affine=(boolean, True), bias=(boolean, True), **_TORCH_COMMON),
-             _torch_layer_norm),
-    )
-}
+TORCH_KINDS: dict[str, Kind] = _registry(
+    _torch_rnn("RNN"),
+    _torch_rnn("LSTM"),
+    _torch_rnn("GRU"),
+    Kind("Linear", dict(in_features=(optional_int, None), out_features=(positive_int, REQUIRED),
+                        bias=(boolean, True), **_TORCH_COMMON), _torch_linear),
+    Kind("Embedding", dict(num_embeddings=(positive_int, REQUIRED), embedding_dim=(positive_int, REQUIRED),
+                           padding_idx=(optional_int, None), max_norm=(anything, None), norm_type=(number, 2.0),
+                           scale_grad_by_freq=(boolean, False), sparse=(boolean, False), **_TORCH_COMMON),
+         _torch_embedding),
+    Kind("Dropout", dict(p=(fraction, 0.5), inplace=(boolean, False), trainable=(boolean, True)), _identity),
+    Kind("LayerNorm", dict(normalized_shape=(optional_ints_list, None), eps=(number, 1e-05),
+                           elementwise_affine=(boolean, True), bias=(boolean, True), **_TORCH_COMMON),
+         _torch_layer_norm),
+)
 
 REGISTRIES = {"keras": KINDS, "pytorch": TORCH_KINDS}
