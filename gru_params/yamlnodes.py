@@ -141,8 +141,23 @@ def _attach(stack: list[list], node: Node, path: str) -> None:
         top[1] = None
 
 
+_PLAIN: dict[str, object] = {}  # plain scalar text -> its value; a spec repeats few words
+
+
 def _scalar(event, path: str) -> Node:
     line, column = event.start_mark.line + 1, event.start_mark.column + 1
+    if event.tag is None and event.implicit[0]:
+        value = _PLAIN.get(event.value, _SLOW)
+        if value is not _SLOW:
+            return Node(value, line, column)
+        node = _scalar_slow(event, path, line, column)
+        if len(_PLAIN) < 4096:
+            _PLAIN[event.value] = node.value
+        return node
+    return _scalar_slow(event, path, line, column)
+
+
+def _scalar_slow(event, path: str, line: int, column: int) -> Node:
     tag = event.tag
     if tag is None or tag == "!":
         tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
@@ -201,6 +216,8 @@ def describe(node: Node) -> str:
 def plain(node: Node, _memo: dict | None = None):
     """A node's value as plain Python data. An aliased node becomes one shared object, as in
     PyYAML, so an alias bomb stays as small as its text."""
+    if not isinstance(node.value, (list, dict)):
+        return node.value
     memo = {} if _memo is None else _memo
     key = id(node)
     if key in memo:
