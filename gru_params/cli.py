@@ -178,14 +178,15 @@ def summary(
     else:
         import shutil
 
-        from rich.console import Console
-
-        console, columns = Console(highlight=False), shutil.get_terminal_size().columns
+        columns = shutil.get_terminal_size().columns  # as Keras sizes its summary
         for s in results:
             if s.framework == "pytorch":
                 typer.echo(render.torchinfo_text(s, expand=expand), nl=False)
-            elif console.is_terminal:  # Keras's colours
-                console.print(render.summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand))
+            elif sys.stdout.isatty():  # Keras's colours, drawn by Rich
+                from rich.console import Console
+
+                Console(highlight=False).print(render.summary_renderable(
+                    s, columns=columns, show_trainable=show_trainable, expand=expand))
             else:
                 typer.echo(render.summary_text(s, columns=columns, show_trainable=show_trainable, expand=expand), nl=False)
     if failed:

@@ -237,14 +237,23 @@ def _summary_layout(columns: int, show_trainable: bool):
     return header, alignment, widths, line_length
 
 
-def _summary_cells(s, show_trainable: bool, expand: bool):
-    """Each table row as (plain text, Rich markup) per cell: Keras's colours in the markup."""
-    from rich.markup import escape
+def _summary_cells(s, show_trainable: bool, expand: bool, markup: bool = True):
+    """Each table row as (plain text, Rich markup) per cell: Keras's colours in the markup
+    (the markup is "" when `markup` is False: plain text needs neither it nor Rich)."""
+    if markup:
+        from rich.markup import escape
+    else:
+        def escape(text: str) -> str:
+            return ""
 
     def number(x) -> str:
+        if not markup:
+            return ""
         return f"[color(45)]{x}[/]" if x is None else f"[color(34)]{x}[/]"
 
     def shape_markup(shape) -> str:
+        if not markup:
+            return ""
         if isinstance(shape, list):
             return "[" + ", ".join(shape_markup(x) for x in shape) + "]"
         return "(" + ", ".join(number(d) for d in shape) + ")"
@@ -308,7 +317,7 @@ def summary_text(s, *, columns: int = 80, show_trainable: bool = False, expand: 
     one-cell-wide characters (ASCII and --expand's └) are drawn here with Rich's own column widths and wrapping rules (a test holds
     the two to the same output); anything else goes through Rich."""
     header, alignment, widths, line_length = _summary_layout(columns, show_trainable)
-    rows = [[plain for plain, _ in cells] for cells in _summary_cells(s, show_trainable, expand)]
+    rows = [[plain for plain, _ in cells] for cells in _summary_cells(s, show_trainable, expand, markup=False)]
     if not (s.name.isascii() and all(cell.replace("└", "").isascii() for row in rows for cell in row)):
         return _rich_text(summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand),
                           columns)
