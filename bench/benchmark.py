@@ -39,13 +39,21 @@ def cli() -> list[str]:
 
 
 def median_seconds(command: list[str], runs: int) -> float:
-    subprocess.run(command, check=True, capture_output=True)  # warm the file cache
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
+    return interleaved([command], runs)[0]
+
+
+def interleaved(commands: list[list[str]], runs: int) -> list[float]:
+    """Median wall time of each command, run in rounds (one run of each a round), so that
+    the machine's drift over time weighs on all of them alike."""
+    for command in commands:  # warm the file cache
         subprocess.run(command, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    times: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for i, command in enumerate(commands):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            times[i].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
@@ -55,12 +63,10 @@ def main() -> None:
     parser.add_argument("--no-keras", action="store_true", help="skip the tf.keras comparison")
     args = parser.parse_args()
 
-    rows = [
-        ("`python -c pass`", median_seconds([PY, "-c", "pass"], args.runs)),
-        ("`python -c 'import typer'` (the floor)", median_seconds([PY, "-c", "import typer"], args.runs)),
-        ("`gru-params layer gru --units 75 --input-dim 28`", median_seconds(cli() + QUERY, args.runs)),
-        ("the same with `--format json`", median_seconds(cli() + QUERY + ["--format", "json"], args.runs)),
-    ]
+    names = ["`python -c pass`", "`python -c 'import typer'` (the floor)",
+             "`gru-params layer gru --units 75 --input-dim 28`", "the same with `--format json`"]
+    commands = [[PY, "-c", "pass"], [PY, "-c", "import typer"], cli() + QUERY, cli() + QUERY + ["--format", "json"]]
+    rows = list(zip(names, interleaved(commands, args.runs)))
     if not args.no_keras:
         rows.append(("tf.keras: build `GRU(75)` on 28 features, `count_params()`",
                      median_seconds([PY, "-c", KERAS], args.keras_runs)))
@@ -80,7 +86,7 @@ def main() -> None:
     for name, seconds in rows:
         print(f"| {name} | {seconds * 1000:.0f} ms | {seconds / floor:.2f}x | {seconds / query:.2f}x |")
     print(f"\nIn process, `count_layer('gru', 75, 28)` takes {per_call * 1e6:.0f} µs.")
-    models(max(3, args.runs // 10))
+    models(max(5, args.runs // 5))
 
 
 def models(runs: int) -> None:
@@ -115,8 +121,7 @@ def models(runs: int) -> None:
         kinds = ["  - LSTM: {units: 32, return_sequences: true}\n", "  - Dense: {units: 32}\n",
                  "  - Dropout: {rate: 0.1}\n", "  - Bidirectional: {layer: {GRU: {units: 16, return_sequences: true}}}\n"]
         f.writelines(kinds[i % 4] for i in range(10_000))
-    table = median_seconds(cli() + ["summary", big], runs)
-    as_json = median_seconds(cli() + ["summary", big, "--format", "json"], runs)
+    table, as_json = interleaved([cli() + ["summary", big], cli() + ["summary", big, "--format", "json"]], runs)
 
     print(f"\nModel specs (best of {runs} in process, median of {runs} for commands):\n")
     print("| measurement | time | ratio |")

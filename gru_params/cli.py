@@ -1,7 +1,5 @@
 """The command line: parse, call the library, print, choose the exit code. Nothing else."""
 
-from __future__ import annotations
-
 import enum
 import sys
 from pathlib import Path
