@@ -105,7 +105,7 @@ ACTIVATIONS = frozenset(
 
 
 def activation(key, value):
-    if value is None or value in ACTIVATIONS or isinstance(value, dict):
+    if value is None or isinstance(value, dict) or (isinstance(value, str) and value in ACTIVATIONS):
         return value
     if isinstance(value, str):
         raise ArgumentError(f"unknown activation {value!r} for `{key}`{closest(value, ACTIVATIONS)}")
@@ -233,7 +233,9 @@ BASE = {
 
 
 def _args(**own) -> dict:
-    return {**own, **BASE}
+    """A layer's arguments: its own, then the base Layer's (its own win: Embedding's
+    required input_dim is not the base Layer's optional one)."""
+    return {**BASE, **own}
 
 
 _INIT = dict(kernel_initializer=(setting, "glorot_uniform"), bias_initializer=(setting, "zeros"),

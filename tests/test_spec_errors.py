@@ -63,6 +63,12 @@ CASES = {
                       "(mappings, lists, numbers, text), never objects"),
     "undefined_alias": (GOOD_HEAD + "  - GRU: {units: *u}\n", "3:18: uses the undefined alias *u"),
     "empty": ("", "1:1: is empty; a spec is a mapping with `input` and `layers`"),
+    # found by fuzzing: a list where a name belongs, and the base Layer's optional input_dim
+    # taking the place of Embedding's required one
+    "activation_list": (GOOD_HEAD + "  - Activation: {activation: [relu]}\n",
+                        "3:29: layers[0].Activation.activation: expected an activation name for `activation`, got ['relu']"),
+    "embedding_without_input_dim": ("input: [5]\nlayers:\n  - Embedding: {output_dim: 4}\n",
+                                    "3:5: layers[0].Embedding: Embedding needs `input_dim`"),
     "conv_too_short": ("input: [3, 8]\nlayers:\n  - Conv1D: {filters: 4, kernel_size: 5}\n",
                        "3:5: layers[0].Conv1D: the input length 3 is too short for kernel 5 (dilation 1): "
                        "the output would be empty"),
