@@ -66,7 +66,7 @@ CASES = {
     # found by fuzzing: a list where a name belongs, and the base Layer's optional input_dim
     # taking the place of Embedding's required one
     "activation_list": (GOOD_HEAD + "  - Activation: {activation: [relu]}\n",
-                        "3:29: layers[0].Activation.activation: expected an activation name for `activation`, got ['relu']"),
+                        "3:30: layers[0].Activation.activation: expected an activation name for `activation`, got ['relu']"),
     "embedding_without_input_dim": ("input: [5]\nlayers:\n  - Embedding: {output_dim: 4}\n",
                                     "3:5: layers[0].Embedding: Embedding needs `input_dim`"),
     "conv_too_short": ("input: [3, 8]\nlayers:\n  - Conv1D: {filters: 4, kernel_size: 5}\n",
