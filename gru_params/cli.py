@@ -10,7 +10,7 @@ from typer.core import TyperGroup
 
 from . import formulas, render
 from .conventions import CONVENTIONS
-from .errors import GruParamsError
+from .errors import ArgumentError, GruParamsError, positive_int
 
 EXIT_OK, EXIT_SHORT, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -84,7 +84,7 @@ def _root(
         bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    """Exact parameter counts for SimpleRNN, LSTM and GRU layers, as tf.keras counts them."""
+    """Exact parameter counts for SimpleRNN, LSTM and GRU layers and models, as the frameworks count them."""
 
 
 def _fail(error: GruParamsError) -> typer.Exit:
@@ -94,7 +94,7 @@ def _fail(error: GruParamsError) -> typer.Exit:
 
 @app.command()
 def layer(
-    kind: Annotated[str, typer.Argument(metavar="KIND", help="simplernn (or rnn), lstm, gru.")],
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="simplernn (or rnn), lstm, gru; optimizedlstm for Flax.")],
     units: Annotated[int, typer.Option(help="Keras `units`.")],
     input_dim: Annotated[int, typer.Option(help="Features per time step.")],
     bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Keras `use_bias`.")] = True,
@@ -178,9 +178,7 @@ def summary(
 
         columns = shutil.get_terminal_size().columns  # as Keras sizes its summary
         for s in results:
-            if s.framework == "pytorch":
-                typer.echo(render.torchinfo_text(s, expand=expand), nl=False)
-            elif sys.stdout.isatty():  # Keras's colours, drawn by Rich
+            if sys.stdout.isatty() and s.framework == "keras":  # Keras's colours, drawn by Rich
                 from rich.console import Console
 
                 Console(highlight=False).print(render.summary_renderable(
@@ -258,8 +256,6 @@ def compare(
 
 
 def _size(text: str) -> int:
-    from .errors import ArgumentError, positive_int
-
     try:
         value = int(text.strip())
     except ValueError:

@@ -11,9 +11,6 @@ from .formulas import GateCount
 from .layers import Built, W, fmt
 from .spec import LayerSpec, ModelSpec
 
-BYTES_PER_PARAM = 4  # float32, as Keras sizes its summary
-
-
 class Row(NamedTuple):
     """One layer of the summary, with the layers inside it for --expand."""
 
@@ -71,7 +68,8 @@ def summarize(spec: ModelSpec) -> Summary:
             raise SpecError(layer.where, f"duplicate layer name `{name}` (also {seen[name].where.key}, "
                                          f"line {seen[name].where.line}); layer names must be unique")
         seen[name] = layer
-    shape = (batch, *_input_shape(spec))
+    input_shape = (batch, *_input_shape(spec))
+    shape = input_shape
     rows = []
     for i, layer in enumerate(spec.layers):
         if isinstance(shape, list):
@@ -81,7 +79,7 @@ def summarize(spec: ModelSpec) -> Summary:
         row = _build(layer, shape, names[id(layer)], names)
         rows.append(row)
         shape = row.output_shape
-    return Summary(spec.name, spec.path, spec.framework, (batch, *_input_shape(spec)), tuple(rows))
+    return Summary(spec.name, spec.path, spec.framework, input_shape, tuple(rows))
 
 
 def _input_shape(spec: ModelSpec) -> tuple:
@@ -124,12 +122,14 @@ def _build(spec: LayerSpec, shape, name: str, names) -> Row:
     trainable = spec.args.get("trainable", True)  # SpatialDropout1D takes no `trainable`
 
     def nested(inner: LayerSpec, inner_shape, prefix: str = ""):
+        """What a wrapper's build sees of a layer inside it: its output and its weights,
+        named under it (forward_lstm/kernel); and its row, for --expand."""
         row = _build(inner, inner_shape, prefix + names[id(inner)], names)
         weights = tuple(w._replace(name=f"{row.name}/{w.name}") for w in row.weights)
-        return row._replace(weights=weights), row
+        return Built(row.output_shape, weights, (), row.gates), row
 
     try:
-        built = spec.kind.build(spec.args, shape, lambda inner, s, prefix="": _as_built(*nested(inner, s, prefix)))
+        built = spec.kind.build(spec.args, shape, nested)
     except ArgumentError as e:
         raise SpecError(spec.where, f"{e}") from None
     weights = built.weights  # a wrapper's come from its nested layers, frozen as they were built
@@ -147,11 +147,6 @@ def _build(spec: LayerSpec, shape, name: str, names) -> Row:
         gates=built.gates,
         line=spec.where.line,
     )
-
-
-def _as_built(prefixed: Row, row: Row):
-    """What a wrapper's build sees of a nested layer: its output and weights, and its row."""
-    return Built(prefixed.output_shape, prefixed.weights, (), prefixed.gates), row
 
 
 def _size(w: W) -> int:

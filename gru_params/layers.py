@@ -40,7 +40,7 @@ class Kind(NamedTuple):
     args: dict  # name -> (check, default); defaults are written as the check returns them
     # (strides (1,), not 1); REQUIRED marks a required argument
     build: Callable
-    nested: tuple[str, ...] = ()  # arguments that hold layer specs
+    nested: tuple[str, ...] = ()  # arguments that hold layer specs (the spec parser builds them)
     cell: bool = False  # an RNN cell: only inside RNN / StackedRNNCells
     # Whether `trainable: false` on this layer freezes the weights it builds. Keras freezes
     # a weight when the layer that creates it is frozen; ConvLSTM's weights are created by
@@ -49,7 +49,6 @@ class Kind(NamedTuple):
 
 
 REQUIRED = object()
-Nested = Callable  # nested(spec, input_shape, name_prefix="") -> (Built, Row)
 
 
 # ---- argument checks: (key, value) -> value, or ArgumentError --------------------------
@@ -167,10 +166,6 @@ def input_shape_arg(key, value):
     ):
         raise ArgumentError(f"expected a list of positive integers or nulls for `{key}`, got {shown(value)}")
     return tuple(value)
-
-
-def layer_arg(key, value):  # the spec parser builds nested layers; this only marks the argument
-    return value
 
 
 # ---- shapes ------------------------------------------------------------------------------
@@ -511,13 +506,13 @@ KINDS: dict[str, Kind] = _registry(
     _cell("SimpleRNN"),
     _cell("LSTM"),
     _cell("GRU"),
-    Kind("StackedRNNCells", _args(cells=(layer_arg, REQUIRED)), _stacked_cells_build, ("cells",), cell=True),
-    Kind("RNN", _args(cell=(layer_arg, REQUIRED), zero_output_for_mask=(boolean, False), **_SEQUENCE),
+    Kind("StackedRNNCells", _args(cells=(anything, REQUIRED)), _stacked_cells_build, ("cells",), cell=True),
+    Kind("RNN", _args(cell=(anything, REQUIRED), zero_output_for_mask=(boolean, False), **_SEQUENCE),
          _rnn_build, ("cell",)),
-    Kind("Bidirectional", _args(layer=(layer_arg, REQUIRED), merge_mode=(one_of("concat", "sum", "mul", "ave", None), "concat"),
-                                weights=(anything, None), backward_layer=(layer_arg, None)),
+    Kind("Bidirectional", _args(layer=(anything, REQUIRED), merge_mode=(one_of("concat", "sum", "mul", "ave", None), "concat"),
+                                weights=(anything, None), backward_layer=(anything, None)),
          _bidirectional_build, ("layer", "backward_layer")),
-    Kind("TimeDistributed", _args(layer=(layer_arg, REQUIRED)), _time_distributed_build, ("layer",)),
+    Kind("TimeDistributed", _args(layer=(anything, REQUIRED)), _time_distributed_build, ("layer",)),
     _conv_lstm(1),
     _conv_lstm(2),
     _conv_lstm(3),

@@ -9,12 +9,14 @@ import math
 import re
 import textwrap
 
+from .conventions import CONVENTIONS, PARTS
 from .formulas import LayerCount
 from .layers import fmt
 
-def framework_title(c: LayerCount) -> str:
-    from .conventions import CONVENTIONS
+BYTES_PER_PARAM = 4  # float32, as Keras and torchinfo size parameters
 
+
+def framework_title(c: LayerCount) -> str:
     return CONVENTIONS[c.framework].title
 
 
@@ -43,8 +45,8 @@ def layer_title(c: LayerCount) -> str:
 
 def output_shape(c: LayerCount) -> str:
     """As Keras prints it: `(None, 75)`, or a list of shapes for merge_mode=None."""
-    shapes = [f"(None, {d})" for d in c.output_dims]
-    return shapes[0] if len(shapes) == 1 else f"[{', '.join(shapes)}]"
+    shapes = [(None, d) for d in c.output_dims]
+    return fmt(shapes[0] if len(shapes) == 1 else shapes)
 
 
 def layer_dict(c: LayerCount) -> dict:
@@ -108,8 +110,6 @@ def _gate_table(c: LayerCount) -> tuple[list[str], list[list[str]], list[str], i
     """Header, rows, the totals row, and how many leading label columns. One row per gate
     (per layer and direction when there are several); PyTorch: one row per layer and
     direction, its gates named in order. Weights outside the gates get rows of their own."""
-    from .conventions import PARTS
-
     present = {name for g in c.gates for name, _ in g.parts} | {e.part for e in c.extras}
     parts = [p for p in PARTS if p in present]
     by_layer = c.framework == "pytorch"
@@ -237,6 +237,25 @@ def _summary_layout(columns: int, show_trainable: bool):
     return header, alignment, widths, line_length
 
 
+def _walk(s, expand: bool):
+    """The summary's rows in table order, as (depth, Row or GateCount): each layer at depth
+    0; with `expand`, its gates and the layers inside it one level deeper."""
+
+    def visit(row, depth: int):
+        yield depth, row
+        if expand:
+            yield from ((depth + 1, g) for g in row.gates)
+            for child in row.children:
+                yield from visit(child, depth + 1)
+
+    for row in s.rows:
+        yield from visit(row, 0)
+
+
+def _gate_label(g) -> str:
+    return f"{g.direction + ' ' if g.direction else ''}gate {g.gate} ({g.name})"
+
+
 def _summary_cells(s, show_trainable: bool, expand: bool, markup: bool = True):
     """Each table row as (plain text, Rich markup) per cell: Keras's colours in the markup
     (the markup is "" when `markup` is False: plain text needs neither it nor Rich)."""
@@ -259,35 +278,29 @@ def _summary_cells(s, show_trainable: bool, expand: bool, markup: bool = True):
         return "(" + ", ".join(number(d) for d in shape) + ")"
 
     rows = []
-
-    def add(row, prefix: str = "") -> None:
-        cells = [(f"{prefix}{row.name} ({row.class_name})",
-                  f"{escape(prefix + row.name)} ([color(33)]{escape(row.class_name)}[/])"),
-                 (fmt(row.output_shape), shape_markup(row.output_shape)),
-                 (f"{row.params:,}", number(f"{row.params:,}"))]
+    for depth, item in _walk(s, expand):
+        prefix = "   " * depth + "└ " if depth else ""
+        if not hasattr(item, "class_name"):  # a gate
+            label = prefix + _gate_label(item)
+            rows.append([(label, escape(label)), ("", ""), (f"{item.params:,}", number(f"{item.params:,}"))]
+                        + ([("", "")] if show_trainable else []))
+            continue
+        cells = [(f"{prefix}{item.name} ({item.class_name})",
+                  f"{escape(prefix + item.name)} ([color(33)]{escape(item.class_name)}[/])"),
+                 (fmt(item.output_shape), shape_markup(item.output_shape)),
+                 (f"{item.params:,}", number(f"{item.params:,}"))]
         if show_trainable:
-            flag = "-" if not row.weights else "Y" if row.trainable else "N"
+            flag = "-" if not item.weights else "Y" if item.trainable else "N"
             colour = {"-": "[bold]-[/]", "Y": "[bold][color(34)]Y[/][/]", "N": "[bold][color(9)]N[/][/]"}[flag]
             cells.append((flag, colour))
         rows.append(cells)
-        if expand:
-            inner = "   " * (prefix.count("└") + 1) + "└ "
-            for g in row.gates:
-                label = f"{inner}{g.direction + ' ' if g.direction else ''}gate {g.gate} ({g.name})"
-                rows.append([(label, escape(label)), ("", ""), (f"{g.params:,}", number(f"{g.params:,}"))]
-                            + ([("", "")] if show_trainable else []))
-            for child in row.children:
-                add(child, inner)
-
-    for row in s.rows:
-        add(row)
     return rows
 
 
 def _footer(s) -> list[tuple[str, str]]:
     out = []
     for label, n in footer_lines(s):
-        size = readable_bytes(n * 4)
+        size = readable_bytes(n * BYTES_PER_PARAM)
         out.append((f" {label}: {n:,} ({size})", f"[bold] {label}: [/][color(34)]{n:,}[/] ({size})"))
     return out
 
@@ -311,11 +324,15 @@ def summary_renderable(s, *, columns: int = 80, show_trainable: bool = False, ex
 
 
 def summary_text(s, *, columns: int = 80, show_trainable: bool = False, expand: bool = False) -> str:
-    """The summary as plain text, as Keras prints it when not on a terminal.
+    """The summary as plain text: as Keras prints it when not on a terminal, or for a
+    PyTorch spec as torchinfo prints it.
 
     Rich takes about 0.2 ms a row, two seconds for a 10,000-layer model, so tables of
-    one-cell-wide characters (ASCII and --expand's └) are drawn here with Rich's own column widths and wrapping rules (a test holds
-    the two to the same output); anything else goes through Rich."""
+    one-cell-wide characters (ASCII and --expand's └) are drawn here with Rich's own
+    column widths and wrapping rules (a test holds the two to the same output); anything
+    else goes through Rich."""
+    if s.framework == "pytorch":
+        return torchinfo_text(s, expand=expand)
     header, alignment, widths, line_length = _summary_layout(columns, show_trainable)
     rows = [[plain for plain, _ in cells] for cells in _summary_cells(s, show_trainable, expand, markup=False)]
     if not (s.name.isascii() and all(cell.replace("└", "").isascii() for row in rows for cell in row)):
@@ -436,7 +453,7 @@ def torchinfo_text(s, expand: bool = False) -> str:
                 lines.append(row(f"│    └─{w.name}", "", f"{branch}{math.prod(w.shape):,}"))
     lines += [rule, f"Total params: {s.total_params:,}", f"Trainable params: {s.trainable_params:,}",
               f"Non-trainable params: {s.non_trainable_params:,}", rule,
-              f"Params size (MB): {s.total_params * 4 / 1e6:.2f}", rule]
+              f"Params size (MB): {s.total_params * BYTES_PER_PARAM / 1e6:.2f}", rule]
     return "\n".join(lines) + "\n"
 
 
@@ -453,7 +470,7 @@ def summary_dict(s, expand: bool = False) -> dict:
             "params": row.params,
             "trainable": row.trainable,
             "trainable_params": row.trainable_params,
-            "non_trainable_params": row.params - row.trainable_params,
+            "non_trainable_params": row.non_trainable_params,
         }
         if expand:
             out["weights"] = [{"name": w.name, "shape": list(w.shape), "params": math.prod(w.shape),
@@ -480,26 +497,19 @@ def summary_dict(s, expand: bool = False) -> dict:
 def summary_markdown(s, *, show_trainable: bool = False, expand: bool = False) -> str:
     header = ["Layer (type)", "Output Shape", "Param #"] + (["Trainable"] if show_trainable else [])
     rows = []
-
-    def add(row, prefix: str = "") -> None:
-        cells = [f"{prefix}{row.name} ({row.class_name})", f"`{fmt(row.output_shape)}`", f"{row.params:,}"]
+    for depth, item in _walk(s, expand):
+        prefix = "   " * (depth - 1) + "└ " if depth else ""
+        if not hasattr(item, "class_name"):  # a gate
+            rows.append([prefix + _gate_label(item), "", f"{item.params:,}"] + ([""] if show_trainable else []))
+            continue
+        cells = [f"{prefix}{item.name} ({item.class_name})", f"`{fmt(item.output_shape)}`", f"{item.params:,}"]
         if show_trainable:
-            cells.append("-" if not row.weights else "Y" if row.trainable else "N")
+            cells.append("-" if not item.weights else "Y" if item.trainable else "N")
         rows.append(cells)
-        if expand:
-            inner = prefix.replace("└ ", "   ") + "└ " if prefix else "└ "
-            for g in row.gates:
-                label = f"{g.direction} gate {g.gate} ({g.name})" if g.direction else f"gate {g.gate} ({g.name})"
-                rows.append([inner + label, "", f"{g.params:,}"] + ([""] if show_trainable else []))
-            for child in row.children:
-                add(child, inner)
-
-    for row in s.rows:
-        add(row)
     align = ["---", "---", "---:"] + ([":---:"] if show_trainable else [])
     lines = [f'### Model: "{s.name}"', ""]
     lines += ["| " + " | ".join(r) + " |" for r in (header, align, *rows)]
-    lines += [""] + [f"- {label}: **{n:,}** ({readable_bytes(n * 4)})" for label, n in footer_lines(s)]
+    lines += [""] + [f"- {label}: **{n:,}** ({readable_bytes(n * BYTES_PER_PARAM)})" for label, n in footer_lines(s)]
     return "\n".join(lines) + "\n"
 
 
@@ -601,8 +611,6 @@ def check_github(results) -> str:
 # ---- compare ------------------------------------------------------------------------------------
 
 def compare_dict(comparison) -> dict:
-    from .conventions import CONVENTIONS
-
     return {
         "input_dim": comparison.input_dim,
         "units": list(comparison.units),
@@ -615,7 +623,6 @@ def compare_dict(comparison) -> dict:
 def _compare_grid(comparison, units: int, ratios: bool = False) -> tuple[list[str], list[list[str]]]:
     """Layers against frameworks: the counts, or their ratios to the framework's SimpleRNN."""
     from .compare import VARIANTS
-    from .conventions import CONVENTIONS
 
     rows = []
     for variant, _, _ in VARIANTS:
@@ -626,8 +633,6 @@ def _compare_grid(comparison, units: int, ratios: bool = False) -> tuple[list[st
 
 
 def _notes() -> list[str]:
-    from .conventions import CONVENTIONS
-
     return [f"{key}: {c.note}." for key, c in CONVENTIONS.items()]
 
 

@@ -2,24 +2,19 @@
 and against worked examples from the Keras 2 CuDNN source."""
 
 import json
-import os
-import random
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from gru_params import ArgumentError, count_layer
+from tests.live import each_live_case
 from tests.oracle import frameworks
 
 GOLDEN = Path(__file__).parent / "golden"
 TORCH = json.loads((GOLDEN / "torch_layers.json").read_text())
 FLAX = json.loads((GOLDEN / "flax_layers.json").read_text())
 ONNX = json.loads((GOLDEN / "onnx_layers.json").read_text())
-
-
-def seed() -> int:
-    return int(os.environ.get("GRU_PARAMS_SEED", random.randrange(2**32)))
 
 
 # ---- PyTorch ------------------------------------------------------------------------------
@@ -48,14 +43,8 @@ def test_torch_golden(index):
 
 
 def test_torch_live(torch):
-    s = seed()
-    rng = random.Random(s)
-    for _ in range(30):
-        case = frameworks.random_torch_case(rng)
-        try:
-            assert_torch(frameworks.describe_torch(case))
-        except AssertionError:
-            pytest.fail(f"engine differs from torch {torch.__version__} for {case} (GRU_PARAMS_SEED={s})")
+    each_live_case(30, frameworks.random_torch_case, frameworks.describe_torch, assert_torch,
+                   f"torch {torch.__version__}")
 
 
 @pytest.mark.parametrize("kind, params", [("gru", 23625), ("lstm", 31500), ("simplernn", 7875)])
@@ -100,14 +89,8 @@ def test_flax_golden(index):
 
 @pytest.mark.parametrize("kind", sorted(frameworks.FLAX_CELLS))
 def test_flax_live(flax, kind):
-    s = seed()
-    rng = random.Random(s)
-    for _ in range(3):
-        case = frameworks.random_flax_case(rng, kind)
-        try:
-            assert_flax(frameworks.describe_flax(case))
-        except AssertionError:
-            pytest.fail(f"engine differs from flax {flax.__version__} for {case} (GRU_PARAMS_SEED={s})")
+    each_live_case(3, lambda rng: frameworks.random_flax_case(rng, kind), frameworks.describe_flax, assert_flax,
+                   f"flax {flax.__version__}")
 
 
 def test_flax_gru_reference(flax):
@@ -132,14 +115,8 @@ def test_onnx_golden_export(index):
 
 
 def test_onnx_live_export(torch, onnx):
-    s = seed()
-    rng = random.Random(s)
-    for _ in range(4):
-        case = frameworks.random_onnx_case(rng)
-        try:
-            assert_onnx_export(frameworks.describe_onnx_export(case))
-        except AssertionError:
-            pytest.fail(f"engine differs from torch.onnx.export for {case} (GRU_PARAMS_SEED={s})")
+    each_live_case(4, frameworks.random_onnx_case, frameworks.describe_onnx_export, assert_onnx_export,
+                   "torch.onnx.export")
 
 
 OPS = {"simplernn": "RNN", "lstm": "LSTM", "gru": "GRU"}

@@ -3,26 +3,17 @@
 The seed is printed on failure; set GRU_PARAMS_SEED to replay it.
 """
 
-import os
-import random
-
 import pytest
 
 from tests.keras_compare import assert_same_as_keras
+from tests.live import each_live_case
 from tests.oracle.keras_layers import describe, random_case
 
 N_LAYERS = 24
 
 
 def test_live_random_layers(tensorflow):
-    seed = int(os.environ.get("GRU_PARAMS_SEED", random.randrange(2**32)))
-    rng = random.Random(seed)
-    for _ in range(N_LAYERS):
-        case = random_case(rng)
-        try:
-            assert_same_as_keras(describe(case))
-        except AssertionError:
-            pytest.fail(f"engine differs from tf.keras for {case} (GRU_PARAMS_SEED={seed})")
+    each_live_case(N_LAYERS, random_case, describe, assert_same_as_keras, "tf.keras")
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,14 @@
 """Fresh random Sequential models built in real tf.keras at test time, and the cases of
 `trainable` that Keras handles unevenly. Set GRU_PARAMS_SEED to replay a failure."""
 
+import itertools
 import os
-import random
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.live import each_live_case
 from tests.models_compare import assert_same_as_keras
 from tests.oracle import keras_models
 
@@ -15,14 +16,9 @@ N_MODELS = 6
 
 
 def test_live_random_models(tensorflow):
-    seed = int(os.environ.get("GRU_PARAMS_SEED", random.randrange(2**32)))
-    rng = random.Random(seed)
-    for i in range(N_MODELS):
-        spec = keras_models.random_model(rng, f"live_{i}")
-        try:
-            assert_same_as_keras(keras_models.describe(spec))
-        except AssertionError as e:
-            pytest.fail(f"engine differs from tf.keras for {spec} (GRU_PARAMS_SEED={seed}): {e}")
+    names = itertools.count()
+    each_live_case(N_MODELS, lambda rng: keras_models.random_model(rng, f"live_{next(names)}"),
+                   keras_models.describe, assert_same_as_keras, "tf.keras")
 
 
 # Keras freezes a weight when the layer that creates it is frozen, and a row shows 0

@@ -1,8 +1,7 @@
 """PyTorch specs (framework: pytorch): summaries as real torchinfo prints them, golden and live."""
 
+import itertools
 import json
-import os
-import random
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from gru_params import render
 from gru_params.cli import app
 from gru_params.infer import summarize
 from gru_params.spec import from_text
+from tests.live import each_live_case
 from tests.oracle import torch_models
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "torchinfo_models.json").read_text())["cases"]
@@ -43,14 +43,9 @@ def test_live_torchinfo(torch):
     from tests.conftest import require
 
     require("torchinfo", "compare summaries with real torchinfo")
-    seed = int(os.environ.get("GRU_PARAMS_SEED", random.randrange(2**32)))
-    rng = random.Random(seed)
-    for i in range(8):
-        spec = torch_models.random_spec(rng, f"live_{i}")
-        try:
-            assert_same_as_torchinfo(torch_models.describe(spec))
-        except AssertionError as e:
-            pytest.fail(f"differs from torchinfo for {spec} (GRU_PARAMS_SEED={seed}): {e}")
+    names = itertools.count()
+    each_live_case(8, lambda rng: torch_models.random_spec(rng, f"live_{next(names)}"), torch_models.describe,
+                   assert_same_as_torchinfo, "torchinfo")
 
 
 def test_summary_command_prints_torchinfo_style():

@@ -1,0 +1,19 @@
+"""The loop every live comparison shares: random cases built in the real framework."""
+
+import os
+import random
+
+import pytest
+
+
+def each_live_case(n: int, draw, describe, compare, framework: str) -> None:
+    """Draw `n` cases with draw(rng), build each with describe(case) in the real framework,
+    and check it with compare(built). A failure names the seed; GRU_PARAMS_SEED replays it."""
+    seed = int(os.environ.get("GRU_PARAMS_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    for _ in range(n):
+        case = draw(rng)
+        try:
+            compare(describe(case))
+        except AssertionError as e:
+            pytest.fail(f"engine differs from {framework} for {case} (GRU_PARAMS_SEED={seed}): {e}")
