@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from typing import NamedTuple
 
 from .conventions import keras_name
-from .errors import ArgumentError, SpecError
+from .errors import ArgumentError, SpecError, closest
 from .formulas import GateCount
 from .layers import Built, W, fmt
-from .spec import LayerSpec, ModelSpec
+from .layers import TENSOR, TENSORS
+from .spec import InputSpec, LayerSpec, ModelSpec, Ref
 
 class Row(NamedTuple):
     """One layer of the summary, with the layers inside it for --expand."""
@@ -26,6 +28,7 @@ class Row(NamedTuple):
     children: tuple  # of Row
     gates: tuple[GateCount, ...]
     line: int  # where the layer is in the spec
+    connected_to: tuple[str, ...] = ()  # functional models: the tensors it is called on, `encoder[0][1]`
 
     @property
     def non_trainable_params(self) -> int:
@@ -36,8 +39,10 @@ class Summary(NamedTuple):
     name: str
     path: str
     framework: str
-    input_shape: tuple
+    input_shape: tuple | list  # a list of shapes for a functional model
     rows: tuple[Row, ...]
+    functional: bool = False  # rows include the InputLayers and say what each layer is called on
+    graph: bool = False  # Keras prints the `Connected to` column: a functional model that is not a chain
 
     @property
     def total_params(self) -> int:
@@ -57,17 +62,13 @@ class Summary(NamedTuple):
 
 def summarize(spec: ModelSpec) -> Summary:
     """The Keras summary of a spec's model. Raises `SpecError` where shapes do not fit."""
+    if spec.inputs is not None:
+        return _functional(spec)
     # PyTorch: nn.Sequential names its modules by index; torchinfo shows a batch of 1
     torch = spec.framework == "pytorch"
     names = {id(layer): str(i) for i, layer in enumerate(spec.layers)} if torch else _names(spec.layers)
     batch = 1 if torch else None
-    seen: dict[str, LayerSpec] = {}
-    for layer in spec.layers:
-        name = names[id(layer)]
-        if name in seen:
-            raise SpecError(layer.where, f"duplicate layer name `{name}` (also {seen[name].where.key}, "
-                                         f"line {seen[name].where.line}); layer names must be unique")
-        seen[name] = layer
+    _unique(spec.layers, names)
     input_shape = (batch, *_input_shape(spec))
     shape = input_shape
     rows = []
@@ -80,6 +81,196 @@ def summarize(spec: ModelSpec) -> Summary:
         rows.append(row)
         shape = row.output_shape
     return Summary(spec.name, spec.path, spec.framework, input_shape, tuple(rows))
+
+
+def _unique(items, names) -> dict:
+    """Name -> input or layer; an error for a name used twice (Keras refuses it too)."""
+    seen = {}
+    for item in items:
+        name = names[id(item)]
+        if name in seen:
+            raise SpecError(item.where, f"duplicate name `{name}` (also {seen[name].where.key}, "
+                                        f"line {seen[name].where.line}); layer and input names must be unique")
+        seen[name] = item
+    return seen
+
+
+class _Call(NamedTuple):
+    """What one layer of a functional model is called on."""
+
+    positional: tuple[Ref, ...]  # the input (or list of inputs), then MultiHeadAttention's value, key
+    keywords: dict  # call argument -> Ref, tuple of Refs, or a value
+    tensors: tuple[Ref, ...]  # every tensor, in Keras's order: positional, then keywords by name
+
+
+def _call(layer: LayerSpec, default: Ref) -> _Call:
+    given = layer.call.get("inputs", default)
+    kind = layer.kind
+    if kind.many_inputs:
+        positional = (given,)
+    else:
+        refs = (given,) if isinstance(given, Ref) else given
+        if len(refs) > 1 + len(kind.positional):
+            takes = " or ".join(["one tensor", *(f"[input, {', '.join(kind.positional[:n])}]"
+                                                 for n in range(1, len(kind.positional) + 1))])
+            raise SpecError(refs[0].where, f"{kind.class_name} is called on {takes}, got {len(refs)} tensors")
+        positional = refs
+    keywords = {k: v for k, v in layer.call.items() if k != "inputs"}
+    for key, ref in zip(kind.positional, positional[1:]):
+        if key in keywords:
+            raise SpecError(ref.where, f"`{key}` is given twice: in `inputs` and as `{key}`")
+    tensors = []
+    for value in (*positional, *(keywords[k] for k in sorted(keywords) if kind.call[k] in (TENSOR, TENSORS))):
+        tensors += (value,) if isinstance(value, Ref) else value
+    return _Call(positional, keywords, tuple(tensors))
+
+
+def _functional(spec: ModelSpec) -> Summary:
+    """A graph of layers: each built once its inputs are, and listed as Keras's map_graph
+    lists `model.layers` (keras/src/ops/function.py)."""
+    names = _names(spec.layers)
+    names.update((id(i), i.name) for i in spec.inputs)
+    owner = _unique((*spec.inputs, *spec.layers), names)
+    calls, previous = {}, None
+    for layer in spec.layers:
+        if previous is not None:
+            default = Ref(names[id(previous)], None, layer.where)
+        elif len(spec.inputs) == 1:
+            default = Ref(spec.inputs[0].name, None, layer.where)
+        else:
+            default = None
+        if default is None and "inputs" not in layer.call:
+            raise SpecError(layer.where, f"needs `inputs:`: the model has {len(spec.inputs)} inputs "
+                                         f"({', '.join(i.name for i in spec.inputs)})")
+        calls[id(layer)] = _call(layer, default)
+        previous = layer
+    for call in calls.values():
+        for ref in call.tensors:
+            if ref.name not in owner:
+                raise SpecError(ref.where, f"unknown input or layer `{ref.name}`{closest(ref.name, owner)}")
+    outputs = spec.outputs or (Ref(names[id(spec.layers[-1])], None, spec.layers[-1].where),)
+    for ref in outputs:
+        if ref.name not in owner:
+            raise SpecError(ref.where, f"unknown input or layer `{ref.name}`{closest(ref.name, owner)}")
+
+    rows: dict[str, Row] = {i.name: _input_row(i) for i in spec.inputs}
+    for layer in _in_call_order(spec.layers, calls, names, owner):
+        call = calls[id(layer)]
+
+        def shapes(value):
+            return _tensor_shape(value, rows) if isinstance(value, Ref) else [_tensor_shape(r, rows) for r in value]
+
+        shape = shapes(call.positional[0])
+        keywords = {k: shapes(v) if layer.kind.call[k] in (TENSOR, TENSORS) else v for k, v in call.keywords.items()}
+        keywords.update((k, shapes(r)) for k, r in zip(layer.kind.positional, call.positional[1:]))
+        connected = tuple(f"{r.name}[0][{r.index or 0}]" for r in call.tensors)
+        rows[names[id(layer)]] = _build(layer, shape, names[id(layer)], names, keywords)._replace(
+            connected_to=connected)
+    for ref in outputs:
+        _tensor_shape(ref, rows)
+    parents = {name: [r.name for r in calls[id(item)].tensors] if isinstance(item, LayerSpec) else []
+               for name, item in owner.items()}
+    order, chain = _graph_order([r.name for r in outputs], [i.name for i in spec.inputs], parents, owner)
+    input_shapes = [rows[i.name].output_shape for i in spec.inputs]
+    return Summary(spec.name, spec.path, spec.framework, input_shapes, tuple(rows[n] for n in order), True,
+                   not chain)
+
+
+def _input_row(i: InputSpec) -> Row:
+    return Row(i.name, "InputLayer", (None, *i.shape), 0, 0, True, (), (), (), i.where.line)
+
+
+def _tensor_shape(ref: Ref, rows: dict):
+    """The shape of the tensor `ref` names: one of its layer's outputs."""
+    out = rows[ref.name].output_shape
+    if isinstance(out, list):
+        if ref.index is None:
+            picks = ", ".join(f"{ref.name}[{i}]" for i in range(len(out)))
+            raise SpecError(ref.where, f"`{ref.name}` returns {len(out)} tensors {fmt(out)}; name one: {picks}")
+        if ref.index >= len(out):
+            raise SpecError(ref.where, f"`{ref.name}` returns {len(out)} tensors, so `{ref}` does not exist "
+                                       f"(they are {ref.name}[0] to {ref.name}[{len(out) - 1}])")
+        return out[ref.index]
+    if ref.index not in (None, 0):
+        raise SpecError(ref.where, f"`{ref.name}` returns one tensor, so `{ref}` does not exist; write `{ref.name}`")
+    return out
+
+
+def _in_call_order(layers, calls, names, owner) -> list[LayerSpec]:
+    """The layers, each after the layers it is called on (spec order where free); an error
+    naming the layers of a cycle."""
+    position = {id(layer): i for i, layer in enumerate(layers)}
+    waiting = {id(layer): {id(owner[r.name]) for r in calls[id(layer)].tensors if isinstance(owner[r.name], LayerSpec)}
+               for layer in layers}
+    users: dict[int, list] = {}
+    for layer in layers:
+        for dep in waiting[id(layer)]:
+            users.setdefault(dep, []).append(layer)
+    ready = [(position[id(layer)], layer) for layer in layers if not waiting[id(layer)]]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, layer = heapq.heappop(ready)
+        order.append(layer)
+        for user in users.get(id(layer), ()):
+            waiting[id(user)].discard(id(layer))
+            if not waiting[id(user)]:
+                heapq.heappush(ready, (position[id(user)], user))
+    if len(order) < len(layers):
+        by_id = {id(layer): layer for layer in layers}
+        layer, path = next(layer for layer in layers if waiting[id(layer)]), []
+        while layer not in path:  # follow unbuilt inputs until one repeats
+            path.append(layer)
+            layer = by_id[min(waiting[id(layer)], key=lambda i: position[i])]
+        cycle = path[path.index(layer):] + [layer]
+        raise SpecError(layer.where, "the layers form a cycle: " + " <- ".join(
+            f"{names[id(x)]} (line {x.where.line})" for x in cycle))
+    return order
+
+
+def _graph_order(outputs: list[str], inputs: list[str], parents: dict, owner: dict) -> tuple[list[str], bool]:
+    """keras/src/ops/function.py map_graph: a depth-first walk from the outputs numbers the
+    layers; each layer's depth is the longest path to an output; layers are listed by
+    depth, deepest first, ties in walk order. Also whether the graph is a chain (one
+    layer per depth, each on one tensor), which Keras prints without `Connected to`."""
+    index: dict[str, int] = {}
+    finished: set[str] = set()
+    post: list[str] = []
+    for root in outputs:
+        if root in finished:
+            continue
+        index.setdefault(root, len(index))
+        stack = [(root, iter(parents[root]))]
+        while stack:
+            name, todo = stack[-1]
+            for parent in todo:
+                if parent not in finished:
+                    index.setdefault(parent, len(index))
+                    stack.append((parent, iter(parents[parent])))
+                    break
+            else:
+                stack.pop()
+                if name not in finished:
+                    finished.add(name)
+                    post.append(name)
+    for name, item in owner.items():
+        if name not in finished and isinstance(item, LayerSpec):
+            raise SpecError(item.where, f"`{name}` is not connected to the model's outputs "
+                                        f"({', '.join(outputs)}); use its output or remove it")
+    depth: dict[str, int] = {}
+    for name in reversed(post):
+        d = depth.setdefault(name, 0)
+        for parent in parents[name]:
+            depth[parent] = max(d + 1, depth.get(parent, 0))
+    for name in inputs:  # an input no output uses: depth 0, listed first
+        if name not in depth:
+            depth[name], index[name] = 0, -1
+    order = sorted(depth, key=lambda n: (-depth[n], index[n]))
+    by_depth: dict[int, list[str]] = {}
+    for name in order:
+        by_depth.setdefault(depth[name], []).append(name)
+    chain = all(len(names) == 1 and len(parents[names[0]]) <= 1 for names in by_depth.values())
+    return order, chain
 
 
 def _input_shape(spec: ModelSpec) -> tuple:
@@ -118,7 +309,7 @@ def _names(layers) -> dict[int, str]:
     return names
 
 
-def _build(spec: LayerSpec, shape, name: str, names) -> Row:
+def _build(spec: LayerSpec, shape, name: str, names, call: dict | None = None) -> Row:
     trainable = spec.args.get("trainable", True)  # SpatialDropout1D takes no `trainable`
 
     def nested(inner: LayerSpec, inner_shape, prefix: str = ""):
@@ -129,7 +320,7 @@ def _build(spec: LayerSpec, shape, name: str, names) -> Row:
         return Built(row.output_shape, weights, (), row.gates), row
 
     try:
-        built = spec.kind.build(spec.args, shape, nested)
+        built = spec.kind.build(spec.args, shape, nested, **call) if call else spec.kind.build(spec.args, shape, nested)
     except ArgumentError as e:
         raise SpecError(spec.where, f"{e}") from None
     weights = built.weights  # a wrapper's come from its nested layers, frozen as they were built

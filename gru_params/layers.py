@@ -46,9 +46,15 @@ class Kind(NamedTuple):
     # a weight when the layer that creates it is frozen; ConvLSTM's weights are created by
     # an inner cell that is not given the layer's `trainable` (keras/src/layers/rnn/conv_lstm.py).
     freezes_own_weights: bool = True
+    # What the layer's call takes besides its inputs, in a functional spec: name -> TENSOR,
+    # TENSORS or a check. `build` gets them as keyword arguments (tensors as their shapes).
+    call: dict = {}
+    many_inputs: bool = False  # called on a list of tensors (merges, attention)
+    positional: tuple[str, ...] = ()  # call arguments that may also come after the input, in order
 
 
 REQUIRED = object()
+TENSOR, TENSORS = "a tensor", "a list of tensors"  # call arguments that name tensors
 
 
 # ---- argument checks: (key, value) -> value, or ArgumentError --------------------------
@@ -73,6 +79,10 @@ def optional_int(key, value):
     if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     raise ArgumentError(f"expected an integer or null for `{key}`, got {shown(value)}")
+
+
+def optional_positive_int(key, value):
+    return None if value is None else positive_int(key, value)
 
 
 def integer(key, value):
@@ -250,6 +260,7 @@ _CELL_ARGS = {
     "GRU": dict(_CELL_COMMON, reset_after=(boolean, True), **_GATED),
 }
 _STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}
+_RNN_CALL = {"initial_state": TENSORS, "mask": TENSOR}
 
 
 # ---- recurrent layers ---------------------------------------------------------------------
@@ -267,16 +278,29 @@ def _sequence_output(shape: Shape, features: tuple, cfg: dict, states: list) -> 
     return [out, *states] if cfg["return_state"] else out
 
 
+def _fits(given: Shape, wanted: Shape) -> bool:
+    """Same rank, and the same size on every axis both know."""
+    return len(given) == len(wanted) and all(a is None or b is None or a == b for a, b in zip(given, wanted))
+
+
+def _initial_state(given, states: list) -> None:
+    """An RNN's `initial_state` must be one tensor per state, each shaped as the state."""
+    if given is not None and (len(given) != len(states) or not all(map(_fits, given, states))):
+        raise ArgumentError(f"`initial_state` takes {len(states)} tensor{'s' * (len(states) > 1)} "
+                            f"{fmt(states)}, got {len(given)}: {fmt(given)}")
+
+
 def _rnn_layer(class_name: str) -> Kind:
-    def build(cfg, shape, nested):
+    def build(cfg, shape, nested, initial_state=None, mask=None):
         _ndim(shape, 3, "(batch, time, features)")
         count = _cell_count(class_name, cfg, _known(shape, -1, "features"))
         states = [(shape[0], cfg["units"])] * _STATES[class_name]
+        _initial_state(initial_state, states)
         weights = tuple(W(w.name, w.shape) for w in count.weights)
         return Built(_sequence_output(shape, (cfg["units"],), cfg, states), weights, gates=count.gates)
 
     extra = dict(use_cudnn=(anything, "auto")) if class_name != "SimpleRNN" else {}
-    return Kind(class_name, _args(**_CELL_ARGS[class_name], **_SEQUENCE, **extra), build)
+    return Kind(class_name, _args(**_CELL_ARGS[class_name], **_SEQUENCE, **extra), build, call=_RNN_CALL)
 
 
 def _cell(class_name: str) -> Kind:
@@ -304,11 +328,12 @@ def _stacked_cells_build(cfg, shape, nested):
     return Built([shape, *states], tuple(weights), tuple(children))
 
 
-def _rnn_build(cfg, shape, nested):
+def _rnn_build(cfg, shape, nested, initial_state=None, mask=None):
     """keras.layers.RNN over a cell, a StackedRNNCells, or a list of cells (stacked)."""
     _ndim(shape, 3, "(batch, time, features)")
     built, row = nested(cfg["cell"], (shape[0], shape[-1]))
     out, *states = built.output
+    _initial_state(initial_state, states)
     return Built(_sequence_output(shape, out[1:], cfg, states), built.weights, (row,))
 
 
@@ -316,7 +341,7 @@ def _conv_lstm(rank: int) -> Kind:
     """ConvLSTM1D/2D/3D (keras/src/layers/rnn/conv_lstm.py): an LSTM whose products are
     convolutions; kernel (*kernel_size, channels, 4*filters)."""
 
-    def build(cfg, shape, nested):
+    def build(cfg, shape, nested, initial_state=None, mask=None):
         layout = "(batch, time, *spatial, channels)"
         _ndim(shape, rank + 3, layout)
         first = _channels(cfg)
@@ -333,6 +358,7 @@ def _conv_lstm(rank: int) -> Kind:
         if cfg["use_bias"]:
             weights.append(W("bias", (4 * f,)))
         states = [(shape[0], *step)] * 2
+        _initial_state(initial_state, states)
         return Built(_sequence_output(shape, step, cfg, states), tuple(weights))
 
     args = _args(
@@ -343,13 +369,13 @@ def _conv_lstm(rank: int) -> Kind:
         recurrent_dropout=(fraction, 0.0), seed=(optional_int, None), **_INIT, **_RECURRENT_INIT,
         **{k: v for k, v in _SEQUENCE.items() if k != "unroll"},
     )
-    return Kind(f"ConvLSTM{rank}D", args, build, freezes_own_weights=False)
+    return Kind(f"ConvLSTM{rank}D", args, build, freezes_own_weights=False, call=_RNN_CALL)
 
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 
 
-def _bidirectional_build(cfg, shape, nested):
+def _bidirectional_build(cfg, shape, nested, initial_state=None, mask=None):
     """keras/src/layers/rnn/bidirectional.py compute_output_shape: the forward layer's
     output, its last axis doubled for concat (even when a backward_layer is wider),
     listed twice for merge_mode None, then the states of both directions."""
@@ -359,6 +385,8 @@ def _bidirectional_build(cfg, shape, nested):
     else:
         backward, b_row = nested(cfg["layer"], shape, "backward_")
     out, states = (forward.output[0], forward.output[1:]) if isinstance(forward.output, list) else (forward.output, [])
+    if initial_state is not None:  # the forward layer's states, then the backward layer's
+        _initial_state(initial_state, _states_of(forward) + _states_of(backward))
     mode = cfg["merge_mode"]
     if mode == "concat":
         out = (*out[:-1], out[-1] * 2)
@@ -366,6 +394,10 @@ def _bidirectional_build(cfg, shape, nested):
     if states or mode is None:
         outputs = [*outputs, *states, *states]
     return Built(outputs if len(outputs) > 1 else outputs[0], forward.weights + backward.weights, (f_row, b_row))
+
+
+def _states_of(built: Built) -> list:
+    return list(built.output[1:]) if isinstance(built.output, list) else []
 
 
 def _time_distributed_build(cfg, shape, nested):
@@ -491,6 +523,131 @@ def _global_pooling1d_build(cfg, shape, nested):
     return Built((shape[0], channels))
 
 
+
+# ---- merging and attention: layers called on several tensors -------------------------------------
+
+def _tensors(shape, at_least: int, at_most: int | None = None) -> list:
+    """The shapes a layer called on a list of tensors got, or an error naming how many it takes."""
+    if not isinstance(shape, list):
+        raise ArgumentError(f"is called on a list of tensors, got one tensor {fmt(shape)}; in a functional "
+                            "model give it `inputs: [a, b]`")
+    if len(shape) < at_least or (at_most is not None and len(shape) > at_most):
+        wanted = at_least if at_most == at_least else f"{at_least} to {at_most}" if at_most else f"at least {at_least}"
+        raise ArgumentError(f"is called on {wanted} tensors, got {len(shape)}: {fmt(shape)}")
+    return shape
+
+
+def _broadcast(a: Shape, b: Shape) -> Shape:
+    """keras/src/layers/merging/base_merge.py _compute_elemwise_op_output_shape (no batch axis)."""
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return a
+    out = list(a[: -len(b)])
+    for i, j in zip(a[-len(b):], b):
+        if i is not None and j is not None and i != j and 1 not in (i, j):
+            raise ArgumentError(f"cannot merge tensors of shapes {fmt(a)} and {fmt(b)} (without the batch axis)")
+        out.append(None if i is None or j is None else j if i == 1 else i)
+    return tuple(out)
+
+
+def _elementwise(exactly: int | None = None):
+    """Add, Subtract, Multiply, Average, Maximum, Minimum: shapes broadcast as numpy's."""
+
+    def build(cfg, shape, nested):
+        shapes = _tensors(shape, exactly or 1, exactly)
+        out = shapes[0][1:]
+        for s in shapes[1:]:
+            out = _broadcast(out, s[1:])
+        return Built((None, *out))
+
+    return build
+
+
+def _concatenate_build(cfg, shape, nested):
+    """keras/src/layers/merging/concatenate.py: every axis but `axis` must agree where known;
+    the output takes the first input's shape, with the sizes along `axis` added."""
+    shapes = _tensors(shape, 1)
+    axis = cfg["axis"]
+    if any(not -len(s) <= axis < len(s) for s in shapes):
+        raise ArgumentError(f"axis {axis} is out of range for {fmt(shapes)}")
+    rest = {tuple(d for i, d in enumerate(s) if i != axis % len(s)) for s in shapes}
+    ranks = {len(s) for s in shapes}
+    if len(ranks) > 1 or any(len({r[i] for r in rest} - {None}) > 1 for i in range(len(next(iter(rest))))):
+        raise ArgumentError(f"needs inputs of the same shape except along axis {axis}, got {fmt(shapes)}")
+    out = list(shapes[0])
+    sizes = [s[axis] for s in shapes]
+    out[axis] = None if None in sizes else sum(sizes)
+    return Built(tuple(out))
+
+
+def _dot_axes(key, value):
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return tuple(value)
+    return integer(key, value)
+
+
+def _dot_build(cfg, shape, nested):
+    """keras/src/layers/merging/dot.py: the sizes along the two axes must be equal."""
+    a, b = _tensors(shape, 2, 2)
+    axes = cfg["axes"]
+    if isinstance(axes, int):
+        axes = (axes % len(a), axes % len(b)) if axes < 0 else (axes, axes)
+    if not (0 <= axes[0] < len(a) and 0 <= axes[1] < len(b)) or a[axes[0]] != b[axes[1]]:
+        raise ArgumentError(f"cannot take the dot product of {fmt(a)} and {fmt(b)} along axes {list(axes)}")
+    out = [d for i, d in enumerate(a) if i != axes[0]] + [d for i, d in enumerate(b) if i != axes[1]][1:]
+    return Built(tuple(out + [1] if len(out) == 1 else out))
+
+
+def _attention(scale: Callable):
+    """Attention and AdditiveAttention (keras/src/layers/attention/attention.py): query,
+    value and an optional key; a scalar or per-feature scale, and a scalar for score_mode concat."""
+
+    def build(cfg, shape, nested, mask=None, return_attention_scores=False, use_causal_mask=False):
+        query, value, *key = _tensors(shape, 2, 3)
+        if mask is not None and not 2 <= len(mask) <= 3:
+            raise ArgumentError(f"`mask` takes 2 or 3 tensors (query, value, key), got {len(mask)}")
+        weights = [W("scale", scale(query))] if cfg["use_scale"] else []
+        if cfg["score_mode"] == "concat":
+            weights.append(W("concat_score_weight", ()))
+        out = (*query[:-1], value[-1])
+        scores = (*query[:-1], (key or [value])[0][-2])
+        return Built([out, scores] if return_attention_scores else out, tuple(weights))
+
+    return build
+
+
+def _mha_build(cfg, shape, nested, value=None, key=None, query_mask=None, value_mask=None, key_mask=None,
+               attention_mask=None, return_attention_scores=False, use_causal_mask=False):
+    """keras/src/layers/attention/multi_head_attention.py: query, key and value projections
+    to (heads, key_dim or value_dim), and an output projection back to the query's size."""
+    if value is None:
+        raise ArgumentError("needs a `value` tensor: `inputs: [query, value]`, or `value:` beside `inputs`")
+    query, key = shape, value if key is None else key
+    if value[1:-1] != key[1:-1]:
+        raise ArgumentError(f"`value` {fmt(value)} and `key` {fmt(key)} must agree on every axis but the last")
+    heads, k = cfg["num_heads"], cfg["key_dim"]
+    v = cfg["value_dim"] or k
+    out_shape = cfg["output_shape"] or (_known(query, -1, "query features"),)
+    projections = [("query", query, k), ("key", key, k)] + ([("gate", query, v)] if cfg["use_gate"] else [])
+    weights = []
+    for name, x, size in projections + [("value", value, v)]:
+        weights.append(W(f"{name}/kernel", (_known(x, -1, f"{name} features"), heads, size)))
+        if cfg["use_bias"]:
+            weights.append(W(f"{name}/bias", (heads, size)))
+    weights.append(W("attention_output/kernel", (heads, v, *out_shape)))
+    if cfg["use_bias"]:
+        weights.append(W("attention_output/bias", out_shape))
+    out = (*query[:-1], *out_shape) if cfg["output_shape"] else query
+    scores = (query[0], heads, query[1], query[1])  # as Keras's compute_output_spec, query length twice
+    return Built([out, scores] if return_attention_scores else out, tuple(weights))
+
+
+_ATTENTION_CALL = {"mask": TENSORS, "return_attention_scores": boolean, "use_causal_mask": boolean}
+_MHA_CALL = {"value": TENSOR, "key": TENSOR, "query_mask": TENSOR, "value_mask": TENSOR, "key_mask": TENSOR,
+             "attention_mask": TENSOR, "return_attention_scores": boolean, "use_causal_mask": boolean}
+_ATTENTION_ARGS = dict(dropout=(fraction, 0.0), seed=(optional_int, None))
+
 _DATA_FORMAT = (one_of(None, "channels_last", "channels_first"), None)
 _POOL_ARGS = dict(strides=(optional_ints(1), None), padding=(one_of("valid", "same"), "valid"), data_format=_DATA_FORMAT)
 _GLOBAL_POOL_ARGS = dict(data_format=_DATA_FORMAT, keepdims=(boolean, False))
@@ -508,10 +665,10 @@ KINDS: dict[str, Kind] = _registry(
     _cell("GRU"),
     Kind("StackedRNNCells", _args(cells=(anything, REQUIRED)), _stacked_cells_build, ("cells",), cell=True),
     Kind("RNN", _args(cell=(anything, REQUIRED), zero_output_for_mask=(boolean, False), **_SEQUENCE),
-         _rnn_build, ("cell",)),
+         _rnn_build, ("cell",), call=_RNN_CALL),
     Kind("Bidirectional", _args(layer=(anything, REQUIRED), merge_mode=(one_of("concat", "sum", "mul", "ave", None), "concat"),
                                 weights=(anything, None), backward_layer=(anything, None)),
-         _bidirectional_build, ("layer", "backward_layer")),
+         _bidirectional_build, ("layer", "backward_layer"), call=_RNN_CALL),
     Kind("TimeDistributed", _args(layer=(anything, REQUIRED)), _time_distributed_build, ("layer",)),
     _conv_lstm(1),
     _conv_lstm(2),
@@ -558,6 +715,24 @@ KINDS: dict[str, Kind] = _registry(
     Kind("AveragePooling1D", _args(pool_size=(ints(1), REQUIRED), **_POOL_ARGS), _pooling1d_build),
     Kind("GlobalAveragePooling1D", _args(**_GLOBAL_POOL_ARGS), _global_pooling1d_build),
     Kind("GlobalMaxPooling1D", _args(**_GLOBAL_POOL_ARGS), _global_pooling1d_build),
+    Kind("Concatenate", _args(axis=(integer, -1)), _concatenate_build, many_inputs=True),
+    Kind("Add", _args(), _elementwise(), many_inputs=True),
+    Kind("Subtract", _args(), _elementwise(2), many_inputs=True),
+    Kind("Multiply", _args(), _elementwise(), many_inputs=True),
+    Kind("Average", _args(), _elementwise(), many_inputs=True),
+    Kind("Maximum", _args(), _elementwise(), many_inputs=True),
+    Kind("Minimum", _args(), _elementwise(), many_inputs=True),
+    Kind("Dot", _args(axes=(_dot_axes, REQUIRED), normalize=(boolean, False)), _dot_build, many_inputs=True),
+    Kind("Attention", _args(use_scale=(boolean, False), score_mode=(one_of("dot", "concat"), "dot"), **_ATTENTION_ARGS),
+         _attention(lambda query: ()), call=_ATTENTION_CALL, many_inputs=True),
+    Kind("AdditiveAttention", _args(use_scale=(boolean, True), score_mode=(one_of("dot", "concat"), "dot"),
+                                    **_ATTENTION_ARGS),
+         _attention(lambda query: (_known(query, -1, "query features"),)), call=_ATTENTION_CALL, many_inputs=True),
+    Kind("MultiHeadAttention", _args(
+        num_heads=(positive_int, REQUIRED), key_dim=(positive_int, REQUIRED), value_dim=(optional_positive_int, None),
+        use_bias=(boolean, True), output_shape=(optional_ints_list, None), attention_axes=(anything, None),
+        sliding_window=(optional_positive_int, None), flash_attention=(anything, None), use_gate=(boolean, False),
+        **_ATTENTION_ARGS, **_INIT), _mha_build, call=_MHA_CALL, positional=("value", "key")),
 )
 
 

@@ -220,10 +220,14 @@ def footer_lines(s) -> list[tuple[str, int]]:
             ("Non-trainable params", s.non_trainable_params)]
 
 
-def _summary_layout(columns: int, show_trainable: bool):
+def _summary_layout(columns: int, show_trainable: bool, graph: bool = False):
     """Header, alignment, column widths and line length, as print_summary computes them."""
     line_length, positions = 88, [0.45, 0.80, 1.0]
     header, alignment = ["Layer (type)", "Output Shape", "Param #"], ["left", "left", "right"]
+    if graph:  # a functional model that is not a chain
+        line_length, positions = 108, [0.3, 0.56, 0.74, 1.0]
+        header.append("Connected to")
+        alignment.append("left")
     if show_trainable:
         line_length += 12
         positions = [p * 0.90 for p in positions] + [1.0]
@@ -283,18 +287,40 @@ def _summary_cells(s, show_trainable: bool, expand: bool, markup: bool = True):
         if not hasattr(item, "class_name"):  # a gate
             label = prefix + _gate_label(item)
             rows.append([(label, escape(label)), ("", ""), (f"{item.params:,}", number(f"{item.params:,}"))]
-                        + ([("", "")] if show_trainable else []))
+                        + [("", "")] * (s.graph + show_trainable))
             continue
         cells = [(f"{prefix}{item.name} ({item.class_name})",
                   f"{escape(prefix + item.name)} ([color(33)]{escape(item.class_name)}[/])"),
                  (fmt(item.output_shape), shape_markup(item.output_shape)),
                  (f"{item.params:,}", number(f"{item.params:,}"))]
+        if s.graph:
+            cells.append(_connections(item, depth, markup))
         if show_trainable:
             flag = "-" if not item.weights else "Y" if item.trainable else "N"
             colour = {"-": "[bold]-[/]", "Y": "[bold][color(34)]Y[/][/]", "N": "[bold][color(9)]N[/][/]"}[flag]
             cells.append((flag, colour))
         rows.append(cells)
     return rows
+
+
+def _connections(row, depth: int, markup: bool) -> tuple[str, str]:
+    """The `Connected to` cell: `encoder[0][1], ...`, `-` for an input; empty for the rows
+    inside a layer."""
+    if depth:
+        return "", ""
+    text = ", ".join(row.connected_to) or "-"
+    if not markup or not row.connected_to:
+        return text, text if markup else ""
+    from rich.markup import escape
+
+    def coloured(connection: str) -> str:  # Keras colours the node and tensor indices
+        name, node, tensor = _CONNECTION.fullmatch(connection).groups()
+        return f"{escape(name)}\\[[color(34)]{node}[/]]\\[[color(34)]{tensor}[/]]"
+
+    return text, ", ".join(map(coloured, row.connected_to))
+
+
+_CONNECTION = re.compile(r"(.*)\[(\d+)\]\[(\d+)\]")
 
 
 def _footer(s) -> list[tuple[str, str]]:
@@ -314,7 +340,7 @@ def summary_renderable(s, *, columns: int = 80, show_trainable: bool = False, ex
     from rich.table import Column, Table
     from rich.text import Text
 
-    header, alignment, widths, line_length = _summary_layout(columns, show_trainable)
+    header, alignment, widths, line_length = _summary_layout(columns, show_trainable, s.graph)
     table = Table(*(Column(h, justify=a, width=w) for h, a, w in zip(header, alignment, widths)),
                   width=line_length, show_lines=True)
     for cells in _summary_cells(s, show_trainable, expand):
@@ -333,7 +359,7 @@ def summary_text(s, *, columns: int = 80, show_trainable: bool = False, expand: 
     else goes through Rich."""
     if s.framework == "pytorch":
         return torchinfo_text(s, expand=expand)
-    header, alignment, widths, line_length = _summary_layout(columns, show_trainable)
+    header, alignment, widths, line_length = _summary_layout(columns, show_trainable, s.graph)
     rows = [[plain for plain, _ in cells] for cells in _summary_cells(s, show_trainable, expand, markup=False)]
     if not (s.name.isascii() and all(cell.replace("└", "").isascii() for row in rows for cell in row)):
         return _rich_text(summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand),
@@ -472,6 +498,8 @@ def summary_dict(s, expand: bool = False) -> dict:
             "trainable_params": row.trainable_params,
             "non_trainable_params": row.non_trainable_params,
         }
+        if s.functional:
+            out["connected_to"] = list(row.connected_to)
         if expand:
             out["weights"] = [{"name": w.name, "shape": list(w.shape), "params": math.prod(w.shape),
                                "trainable": w.trainable} for w in row.weights]
@@ -486,7 +514,7 @@ def summary_dict(s, expand: bool = False) -> dict:
         "name": s.name,
         "path": s.path,
         "framework": s.framework,
-        "input_shape": list(s.input_shape),
+        "input_shape": [list(x) for x in s.input_shape] if s.functional else list(s.input_shape),
         "layers": [layer(r) for r in s.rows],
         "total_params": s.total_params,
         "trainable_params": s.trainable_params,
@@ -495,18 +523,21 @@ def summary_dict(s, expand: bool = False) -> dict:
 
 
 def summary_markdown(s, *, show_trainable: bool = False, expand: bool = False) -> str:
-    header = ["Layer (type)", "Output Shape", "Param #"] + (["Trainable"] if show_trainable else [])
+    header = (["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if s.graph else [])
+              + (["Trainable"] if show_trainable else []))
     rows = []
     for depth, item in _walk(s, expand):
         prefix = "   " * (depth - 1) + "└ " if depth else ""
         if not hasattr(item, "class_name"):  # a gate
-            rows.append([prefix + _gate_label(item), "", f"{item.params:,}"] + ([""] if show_trainable else []))
+            rows.append([prefix + _gate_label(item), "", f"{item.params:,}"] + [""] * (s.graph + show_trainable))
             continue
         cells = [f"{prefix}{item.name} ({item.class_name})", f"`{fmt(item.output_shape)}`", f"{item.params:,}"]
+        if s.graph:
+            cells.append(_connections(item, depth, False)[0])
         if show_trainable:
             cells.append("-" if not item.weights else "Y" if item.trainable else "N")
         rows.append(cells)
-    align = ["---", "---", "---:"] + ([":---:"] if show_trainable else [])
+    align = ["---", "---", "---:"] + (["---"] if s.graph else []) + ([":---:"] if show_trainable else [])
     lines = [f'### Model: "{s.name}"', ""]
     lines += ["| " + " | ".join(r) + " |" for r in (header, align, *rows)]
     lines += [""] + [f"- {label}: **{n:,}** ({readable_bytes(n * BYTES_PER_PARAM)})" for label, n in footer_lines(s)]

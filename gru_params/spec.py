@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import NamedTuple
 
 from . import layers as registry
@@ -10,10 +11,32 @@ from .errors import ArgumentError, SpecError, Where, closest, shown
 from .yamlnodes import Node, describe, parse, plain, read_text
 
 
+class Ref(NamedTuple):
+    """A tensor named in a functional spec: `encoder` (its only output) or `encoder[1]`."""
+
+    name: str
+    index: int | None
+    where: Where
+
+    def __str__(self) -> str:
+        return self.name if self.index is None else f"{self.name}[{self.index}]"
+
+
 class LayerSpec(NamedTuple):
     kind: registry.Kind
     args: dict  # every argument, checked, defaults filled in; nested layers as LayerSpec
     where: Where  # the layer's entry, with its key path: layers[1].GRU
+    # Functional specs: what the layer is called on. "inputs" -> Ref or tuple of Refs (None:
+    # the entry above); call arguments -> Ref, tuple of Refs, or their checked value.
+    call: dict | None = None
+
+
+class InputSpec(NamedTuple):
+    """One input of a functional model: keras.Input(shape, name=name)."""
+
+    name: str
+    shape: tuple
+    where: Where
 
 
 class Check(NamedTuple):
@@ -33,9 +56,13 @@ class ModelSpec(NamedTuple):
     expect: tuple[Check, ...]
     budget: tuple[Check, ...]
     where: Where  # the document
+    inputs: tuple[InputSpec, ...] | None = None  # a functional model's inputs; None: Sequential
+    outputs: tuple[Ref, ...] = ()  # a functional model's outputs; (): the last layer's
 
 
-TOP_KEYS = ("name", "framework", "input", "layers", "expect", "budget")
+TOP_KEYS = ("name", "framework", "input", "inputs", "layers", "outputs", "expect", "budget")
+CALL_KEYS = frozenset({"inputs"}.union(*(k.call for k in registry.KINDS.values())))
+_REF = re.compile(r"(.+)\[(\d+)\]")
 FRAMEWORKS = tuple(registry.REGISTRIES)
 EXPECT_KEYS = ("total_params", "trainable_params", "non_trainable_params", "layers")
 BUDGET_KEYS = ("max_params", "max_trainable_params")
@@ -58,6 +85,16 @@ def from_text(text: str, path: str = "<spec>") -> ModelSpec:
         raise SpecError(_at(framework, path, "framework"), f"expected {' or '.join(FRAMEWORKS)}, got "
                         f"{shown(framework.value)}" + closest(str(framework.value), FRAMEWORKS))
     kinds = registry.REGISTRIES[framework.value]
+    functional = "inputs" in top.value
+    if functional and "input" in top.value:
+        raise SpecError(_at(top.value["input"], path, "input"), "give either `input` (a Sequential model) or "
+                                                                "`inputs` (a functional model), not both")
+    if functional and framework.value != "keras":
+        raise SpecError(_at(top.value["inputs"], path, "inputs"), "functional models (`inputs:`) are Keras models; "
+                                                                  f"drop `framework: {framework.value}`")
+    if "outputs" in top.value and not functional:
+        raise SpecError(_at(top.value["outputs"], path, "outputs"),
+                        "`outputs` needs a functional model: name its inputs with `inputs:` (name: shape)")
     name = _get(top, "name", os.path.splitext(os.path.basename(path))[0])
     if not isinstance(name.value, str) or not name.value:
         raise SpecError(_at(name, path, "name"), f"expected a model name, got {shown(name.value)}")
@@ -71,10 +108,12 @@ def from_text(text: str, path: str = "<spec>") -> ModelSpec:
         name=name.value,
         framework=framework.value,
         input=_input(top.value.get("input"), path),
-        layers=tuple(_layer(n, path, f"layers[{i}]", kinds) for i, n in enumerate(layer_nodes.value)),
+        layers=tuple(_entry(n, path, f"layers[{i}]", kinds, functional) for i, n in enumerate(layer_nodes.value)),
         expect=_checks(top.value.get("expect"), path, "expect", EXPECT_KEYS),
         budget=_checks(top.value.get("budget"), path, "budget", BUDGET_KEYS),
         where=Where(path, root.line, root.column),
+        inputs=_inputs(top.value["inputs"], path) if functional else None,
+        outputs=_refs(top.value["outputs"], path, "outputs") if "outputs" in top.value else (),
     )
 
 
@@ -101,7 +140,7 @@ def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def _input(node: Node | None, path: str) -> tuple | None:
+def _input(node: Node | None, path: str, key: str = "input") -> tuple | None:
     if node is None:
         return None
     ok = isinstance(node.value, list) and node.value and all(
@@ -109,10 +148,81 @@ def _input(node: Node | None, path: str) -> tuple | None:
         for n in node.value
     )
     if not ok:
-        raise SpecError(_at(node, path, "input"),
+        raise SpecError(_at(node, path, key),
                         f"expected the per-sample shape as a list of positive integers or nulls "
                         f"(no batch axis), like [28, 28] or [null, 28]; got {describe(node)}")
     return tuple(n.value for n in node.value)
+
+
+def _inputs(node: Node, path: str) -> tuple[InputSpec, ...]:
+    if not isinstance(node.value, dict) or not node.value:
+        raise SpecError(_at(node, path, "inputs"), "expected the model's inputs as a mapping of name to "
+                                                   f"per-sample shape, like `tokens: [null]`; got {describe(node)}")
+    return tuple(InputSpec(name, _input(shape, path, f"inputs.{name}"), Where(path, *node.keys[name], f"inputs.{name}"))
+                 for name, shape in node.value.items())
+
+
+def _ref(node: Node, path: str, key: str) -> Ref:
+    if not isinstance(node.value, str) or not node.value:
+        raise SpecError(_at(node, path, key), f"expected the name of an input or a layer, like `encoder` or "
+                                              f"`encoder[1]`, got {describe(node)}")
+    m = _REF.fullmatch(node.value)
+    return Ref(m[1], int(m[2]), _at(node, path, key)) if m else Ref(node.value, None, _at(node, path, key))
+
+
+def _refs(node: Node, path: str, key: str) -> tuple[Ref, ...]:
+    """One name, or a list of them."""
+    if isinstance(node.value, list):
+        if not node.value:
+            raise SpecError(_at(node, path, key), "expected at least one name, got an empty list")
+        return tuple(_ref(n, path, f"{key}[{i}]") for i, n in enumerate(node.value))
+    return (_ref(node, path, key),)
+
+
+def _entry(node: Node, path: str, keypath: str, kinds: dict, functional: bool) -> LayerSpec:
+    """A layer entry: the layer, and in a functional spec the sibling keys of its call
+    (`inputs`, `initial_state`, ...)."""
+    if not isinstance(node.value, dict) or (len(node.value) == 1 and not CALL_KEYS.intersection(node.value)):
+        layer = _layer(node, path, keypath, kinds)
+        return layer._replace(call={}) if functional else layer
+    names = [k for k in node.value if k not in CALL_KEYS]
+    class_name = next((k for k in names if k in kinds), names[0] if names else None)
+    if class_name is None:
+        raise SpecError(_at(node, path, keypath), "expected a layer, {ClassName: {arguments}}, beside its call "
+                                                  f"arguments ({', '.join(node.value)})")
+    if not functional:
+        other = next(k for k in node.value if k != class_name)
+        raise SpecError(Where(path, *node.keys[other], f"{keypath}.{other}"),
+                        f"`{other}` beside a layer needs a functional model: name the model's inputs with "
+                        "`inputs:` (name: shape) instead of `input:`" if other in CALL_KEYS else
+                        f"expected one layer per entry, got {class_name} and {other}")
+    layer = _layer(Node({class_name: node.value[class_name]}, node.line, node.column,
+                        {class_name: node.keys[class_name]}), path, keypath, kinds)
+    allowed = ("inputs", *layer.kind.call)
+    call = {}
+    for key, value in node.value.items():
+        if key == class_name:
+            continue
+        subpath = f"{keypath}.{key}"
+        if key not in allowed:
+            raise SpecError(Where(path, *node.keys[key], subpath),
+                            f"unknown call argument `{key}` for {class_name}{closest(key, allowed)}; "
+                            f"it takes {', '.join(allowed)}")
+        check = layer.kind.call.get(key, registry.TENSORS if layer.kind.many_inputs else None)
+        if value.value is None:
+            continue
+        if key == "inputs" and check is None:  # one tensor, or (MultiHeadAttention) query, value, key
+            call[key] = _refs(value, path, subpath) if isinstance(value.value, list) else _ref(value, path, subpath)
+        elif check == registry.TENSOR:
+            call[key] = _ref(value, path, subpath)
+        elif check == registry.TENSORS:
+            call[key] = _refs(value, path, subpath)
+        else:
+            try:
+                call[key] = check(key, plain(value))
+            except ArgumentError as e:
+                raise SpecError(_at(value, path, subpath), str(e)) from None
+    return layer._replace(call=call)
 
 
 def _checks(node: Node | None, path: str, block: str, allowed) -> tuple[Check, ...]:

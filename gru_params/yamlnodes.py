@@ -58,8 +58,19 @@ def read_text(path: str) -> str:
         raise SpecError(Where(path, line, column), "is not UTF-8 text (byte 0x%02x)" % data[e.start]) from None
 
 
+# `encoder[1]` names a layer's second output. In a flow list, `[encoder[1], encoder[2]]`, YAML
+# would read the brackets as a nested list (a syntax error), so before parsing they become two
+# private-use characters, one character each so that columns stay true, and are turned back in
+# every scalar. Valid YAML reads the same either way.
+_INDEX = re.compile(r"(?<=[\w.\-])\[(\d+)\]")
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
 def parse(text: str, path: str) -> Node | None:
     """The single YAML document in `text` as a Node tree (None for an empty document)."""
+    indexed = "[" in text and _INDEX.search(text) is not None and _OPEN not in text and _CLOSE not in text
+    if indexed:
+        text = _INDEX.sub(_OPEN + r"\1" + _CLOSE, text)
     stack: list[list] = []  # open collections: [node, pending key node or None]
     anchors: dict[str, Node] = {}
     root = None
@@ -72,6 +83,8 @@ def parse(text: str, path: str) -> Node | None:
             kind = type(event)
             if kind is scalar:
                 node = _scalar(event, path)
+                if indexed and isinstance(node.value, str) and _OPEN in node.value:
+                    node = node._replace(value=node.value.replace(_OPEN, "[").replace(_CLOSE, "]"))
                 if event.anchor:
                     anchors[event.anchor] = node
             elif kind in ends:

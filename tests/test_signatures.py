@@ -11,6 +11,7 @@ from gru_params import layers
 POPPED = {
     "LSTM": {"implementation"}, "GRU": {"implementation"}, "LSTMCell": {"implementation"},
     "GRUCell": {"implementation"}, "Embedding": {"input_length"}, "LayerNormalization": {"rms_scaling"},
+    "AdditiveAttention": {"score_mode", "seed"},  # passed on to Attention
 }
 BASE_POPPED = {"input_dim", "input_shape"}
 
