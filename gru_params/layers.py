@@ -599,16 +599,17 @@ def _dot_build(cfg, shape, nested):
     return Built(tuple(out + [1] if len(out) == 1 else out))
 
 
-def _attention(scale: Callable):
-    """Attention and AdditiveAttention (keras/src/layers/attention/attention.py): query,
-    value and an optional key; a scalar or per-feature scale, and a scalar for score_mode concat."""
+def _attention(scale: Callable, concat_weight: bool):
+    """Attention and AdditiveAttention (keras/src/layers/attention/): query, value and an
+    optional key; a scalar or per-feature scale, and for Attention a scalar for score_mode
+    concat (AdditiveAttention's own build has none)."""
 
     def build(cfg, shape, nested, mask=None, return_attention_scores=False, use_causal_mask=False):
         query, value, *key = _tensors(shape, 2, 3)
         if mask is not None and not 2 <= len(mask) <= 3:
             raise ArgumentError(f"`mask` takes 2 or 3 tensors (query, value, key), got {len(mask)}")
         weights = [W("scale", scale(query))] if cfg["use_scale"] else []
-        if cfg["score_mode"] == "concat":
+        if concat_weight and cfg["score_mode"] == "concat":
             weights.append(W("concat_score_weight", ()))
         out = (*query[:-1], value[-1])
         scores = (*query[:-1], (key or [value])[0][-2])
@@ -724,10 +725,10 @@ KINDS: dict[str, Kind] = _registry(
     Kind("Minimum", _args(), _elementwise(), many_inputs=True),
     Kind("Dot", _args(axes=(_dot_axes, REQUIRED), normalize=(boolean, False)), _dot_build, many_inputs=True),
     Kind("Attention", _args(use_scale=(boolean, False), score_mode=(one_of("dot", "concat"), "dot"), **_ATTENTION_ARGS),
-         _attention(lambda query: ()), call=_ATTENTION_CALL, many_inputs=True),
+         _attention(lambda query: (), True), call=_ATTENTION_CALL, many_inputs=True),
     Kind("AdditiveAttention", _args(use_scale=(boolean, True), score_mode=(one_of("dot", "concat"), "dot"),
                                     **_ATTENTION_ARGS),
-         _attention(lambda query: (_known(query, -1, "query features"),)), call=_ATTENTION_CALL, many_inputs=True),
+         _attention(lambda query: (_known(query, -1, "query features"),), False), call=_ATTENTION_CALL, many_inputs=True),
     Kind("MultiHeadAttention", _args(
         num_heads=(positive_int, REQUIRED), key_dim=(positive_int, REQUIRED), value_dim=(optional_positive_int, None),
         use_bias=(boolean, True), output_shape=(optional_ints_list, None), attention_axes=(anything, None),
