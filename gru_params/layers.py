@@ -252,8 +252,9 @@ _CELL_COMMON = dict(units=(positive_int, REQUIRED), activation=(activation, "tan
                     dropout=(fraction, 0.0), recurrent_dropout=(fraction, 0.0), seed=(optional_int, None),
                     **_INIT, **_RECURRENT_INIT)
 _GATED = dict(recurrent_activation=(activation, "sigmoid"), implementation=(one_of(1, 2), 2))
+# zero_output_for_mask and (for ConvLSTM) unroll reach keras.layers.RNN through **kwargs; saved configs hold them
 _SEQUENCE = dict(return_sequences=(boolean, False), return_state=(boolean, False), go_backwards=(boolean, False),
-                 stateful=(boolean, False), unroll=(boolean, False))
+                 stateful=(boolean, False), unroll=(boolean, False), zero_output_for_mask=(boolean, False))
 _CELL_ARGS = {
     "SimpleRNN": dict(_CELL_COMMON),
     "LSTM": dict(_CELL_COMMON, unit_forget_bias=(boolean, True), **_GATED),
@@ -367,7 +368,7 @@ def _conv_lstm(rank: int) -> Kind:
         dilation_rate=(ints(rank), (1,) * rank), activation=(activation, "tanh"), recurrent_activation=(activation, "sigmoid"),
         use_bias=(boolean, True), unit_forget_bias=(boolean, True), dropout=(fraction, 0.0),
         recurrent_dropout=(fraction, 0.0), seed=(optional_int, None), **_INIT, **_RECURRENT_INIT,
-        **{k: v for k, v in _SEQUENCE.items() if k != "unroll"},
+        **_SEQUENCE,
     )
     return Kind(f"ConvLSTM{rank}D", args, build, freezes_own_weights=False, call=_RNN_CALL)
 
@@ -665,7 +666,7 @@ KINDS: dict[str, Kind] = _registry(
     _cell("LSTM"),
     _cell("GRU"),
     Kind("StackedRNNCells", _args(cells=(anything, REQUIRED)), _stacked_cells_build, ("cells",), cell=True),
-    Kind("RNN", _args(cell=(anything, REQUIRED), zero_output_for_mask=(boolean, False), **_SEQUENCE),
+    Kind("RNN", _args(cell=(anything, REQUIRED), **_SEQUENCE),
          _rnn_build, ("cell",), call=_RNN_CALL),
     Kind("Bidirectional", _args(layer=(anything, REQUIRED), merge_mode=(one_of("concat", "sum", "mul", "ave", None), "concat"),
                                 weights=(anything, None), backward_layer=(anything, None)),

@@ -69,13 +69,22 @@ BUDGET_KEYS = ("max_params", "max_trainable_params")
 
 
 def load_spec(path) -> ModelSpec:
-    """Read and validate the spec at `path`. Raises `SpecError` (file, line, key) on bad input."""
+    """Read and validate the spec at `path`: a YAML spec, or a model saved by Keras (.keras,
+    .json, .h5). Raises `SpecError` (file, line, key) on bad input."""
     path = os.fspath(path)
+    if path.lower().endswith((".keras", ".json", ".h5", ".hdf5")):
+        from .saved import load_saved
+
+        return load_saved(path)
     return from_text(read_text(path), path)
 
 
 def from_text(text: str, path: str = "<spec>") -> ModelSpec:
-    root = parse(text, path)
+    return from_node(parse(text, path), path)
+
+
+def from_node(root: Node | None, path: str) -> ModelSpec:
+    """A spec from its YAML tree (or one built from a saved Keras model's config)."""
     here = Where(path, 1, 1)
     if root is None:
         raise SpecError(here, "is empty; a spec is a mapping with `input` and `layers`")

@@ -66,8 +66,9 @@ _INDEX = re.compile(r"(?<=[\w.\-])\[(\d+)\]")
 _OPEN, _CLOSE = "\ue000", "\ue001"
 
 
-def parse(text: str, path: str) -> Node | None:
-    """The single YAML document in `text` as a Node tree (None for an empty document)."""
+def parse(text: str, path: str, language: str = "YAML") -> Node | None:
+    """The single YAML document in `text` as a Node tree (None for an empty document).
+    JSON is YAML too: `language` names it in syntax errors."""
     indexed = "[" in text and _INDEX.search(text) is not None and _OPEN not in text and _CLOSE not in text
     if indexed:
         text = _INDEX.sub(_OPEN + r"\1" + _CLOSE, text)
@@ -126,9 +127,9 @@ def parse(text: str, path: str) -> Node | None:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Where(path, mark.line + 1, mark.column + 1) if mark else Where(path)
-        raise SpecError(where, f"YAML syntax error: {e.problem or e.context}") from None
+        raise SpecError(where, f"{language} syntax error: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
-        raise SpecError(Where(path), f"YAML error: {e}") from None
+        raise SpecError(Where(path), f"{language} error: {e}") from None
     return root
 
 

@@ -9,9 +9,13 @@ from gru_params import layers
 # Keyword arguments Keras takes without naming them in the signature: the base Layer's
 # (keras/src/layers/layer.py) and the ones a class pops from **kwargs itself.
 POPPED = {
-    "LSTM": {"implementation"}, "GRU": {"implementation"}, "LSTMCell": {"implementation"},
+    "LSTMCell": {"implementation"},
     "GRUCell": {"implementation"}, "Embedding": {"input_length"}, "LayerNormalization": {"rms_scaling"},
     "AdditiveAttention": {"score_mode", "seed"},  # passed on to Attention
+    # passed on to keras.layers.RNN; saved configs hold them
+    "SimpleRNN": {"zero_output_for_mask"},
+    **{name: {"implementation", "zero_output_for_mask"} for name in ("LSTM", "GRU")},
+    **{f"ConvLSTM{n}D": {"zero_output_for_mask", "unroll"} for n in (1, 2, 3)},
 }
 BASE_POPPED = {"input_dim", "input_shape"}
 

@@ -74,7 +74,7 @@ class _Graph:
         return prefix if n == 0 else f"{prefix}_{n}"
 
 
-def _seq2seq(rng, g):
+def _seq2seq(rng, g, variant):
     kind = rng.choice(RNN)
     units, enc_in, dec_in = _units(rng), rng.choice([None, 10]), rng.choice([None, 12])
     inputs = {"encoder_inputs": [enc_in, rng.choice([5, 71])], "decoder_inputs": [dec_in, rng.choice([7, 93])]}
@@ -92,7 +92,7 @@ def _seq2seq(rng, g):
     return inputs, [head]
 
 
-def _bidirectional_seq2seq(rng, g):
+def _bidirectional_seq2seq(rng, g, variant):
     """A Bidirectional LSTM encoder whose forward and backward states are concatenated."""
     units = _units(rng)
     inputs = {"source": [None, rng.choice([8, 16])], "target": [None, rng.choice([8, 16])]}
@@ -104,7 +104,7 @@ def _bidirectional_seq2seq(rng, g):
     return inputs, [head]
 
 
-def _two_heads(rng, g):
+def _two_heads(rng, g, variant):
     inputs = {"sequence": [rng.choice([None, 20]), rng.choice([3, 8])], "features": [rng.choice([4, 10])]}
     x = g.add(_rnn(rng, rng.choice(RNN), _units(rng)), "sequence_rnn", inputs="sequence")
     y = g.add({"Dense": {"units": _units(rng), "activation": "relu"}}, "feature_dense", inputs="features")
@@ -116,8 +116,7 @@ def _two_heads(rng, g):
     return inputs, [a, b] if rng.random() < 0.7 else [b, a]
 
 
-def _attention(rng, g):
-    kind = rng.choice(["Attention", "AdditiveAttention"])
+def _attention(rng, g, variant, kind="Attention"):
     units = _units(rng)
     inputs = {"query_seq": [rng.choice([None, 6]), rng.choice([4, 8])], "value_seq": [rng.choice([None, 9]), 5]}
     q = g.add(_rnn(rng, rng.choice(RNN), units, return_sequences=True), "query_rnn", inputs="query_seq")
@@ -138,7 +137,7 @@ def _attention(rng, g):
     return inputs, [out, f"{att}[1]"] if scores else [out]
 
 
-def _multi_head(rng, g):
+def _multi_head(rng, g, variant):
     d = rng.choice([8, 16])
     inputs = {"tokens": [rng.choice([None, 12])]}
     x = g.add({"Embedding": {"input_dim": 50, "output_dim": d}}, inputs="tokens")
@@ -150,8 +149,8 @@ def _multi_head(rng, g):
         args["use_bias"] = False
     if rng.random() < 0.2:
         args["output_shape"] = rng.choice([4, 8])
-    if args.get("output_shape", d) == d and rng.random() < 0.8:
-        if rng.random() < 0.5:
+    if args.get("output_shape", d) == d and variant % 3:
+        if variant % 3 == 1:
             att = g.add({"MultiHeadAttention": args}, "self_attention", inputs=x, value=x)
         else:
             att = g.add({"MultiHeadAttention": args}, "self_attention", inputs=[x, x])
@@ -163,11 +162,11 @@ def _multi_head(rng, g):
     return inputs, [g.add({"Dense": {"units": 3}}, "out", inputs=x)]
 
 
-def _residual(rng, g):
+def _residual(rng, g, variant):
     steps, d = rng.choice([None, 10]), rng.choice([4, 8, 16])
     inputs = {"x": [steps, d]}
     y = g.add(_rnn(rng, rng.choice(RNN), d, return_sequences=True), "rnn", inputs="x")
-    merge = rng.choice(MERGES)
+    merge = MERGES[variant % len(MERGES)]
     z = g.add({merge: {}}, inputs=["x", y])
     if rng.random() < 0.5:
         w = g.add({"Dense": {"units": d}}, inputs=z)
@@ -176,7 +175,7 @@ def _residual(rng, g):
     return inputs, [g.add({"Dense": {"units": 1}}, inputs=z)]
 
 
-def _dot(rng, g):
+def _dot(rng, g, variant):
     d = rng.choice([4, 8])
     inputs = {"left": [rng.choice([5, None]), 3], "right": [rng.choice([5, None]), 3]}
     a = g.add(_rnn(rng, rng.choice(RNN), d), "left_rnn", inputs="left")
@@ -188,7 +187,7 @@ def _dot(rng, g):
     return inputs, [g.add({"Dense": {"units": 1, "activation": "sigmoid"}}, inputs=sim)]
 
 
-def _chain(rng, g):
+def _chain(rng, g, variant):
     """A functional model that is a straight line: Keras prints it without `Connected to`."""
     inputs = {"series": [rng.choice([None, 28]), rng.choice([1, 28])]}
     x = g.add(_rnn(rng, rng.choice(RNN), _units(rng), return_sequences=True), inputs="series")
@@ -196,12 +195,20 @@ def _chain(rng, g):
     return inputs, [g.add({"Dense": {"units": 10}}, inputs=x)]
 
 
-TEMPLATES = [_seq2seq, _bidirectional_seq2seq, _two_heads, _attention, _multi_head, _residual, _dot, _chain]
+def _additive_attention(rng, g, variant):
+    return _attention(rng, g, variant, "AdditiveAttention")
 
 
-def random_functional(rng: random.Random, name: str, template=None) -> dict:
+TEMPLATES = [_seq2seq, _bidirectional_seq2seq, _two_heads, _attention, _additive_attention, _multi_head, _residual,
+             _dot, _chain]
+
+
+def random_functional(rng: random.Random, name: str, template=None, variant=None) -> dict:
+    """A random model of `template` (else a random one); `variant` picks among the template's
+    forms in turn (the merge layer, how attention is called), else at random."""
     g = _Graph(rng)
-    inputs, outputs = (template or rng.choice(TEMPLATES))(rng, g)
+    variant = rng.randrange(1_000) if variant is None else variant
+    inputs, outputs = (template or rng.choice(TEMPLATES))(rng, g, variant)
     if rng.random() < 0.15:  # a frozen layer
         entry = rng.choice(g.layers)
         kind = next(k for k in entry if k[0].isupper())
@@ -267,8 +274,8 @@ def describe(spec: dict, save_dir=None) -> dict:
         model.summary(print_fn=lambda text, **_: captured.append(text), show_trainable=show_trainable)
         printed["trainable" if show_trainable else "plain"] = re.sub(r"[ \t]+\n", "\n", "".join(captured))
     if save_dir is not None:
-        model.save(os.path.join(save_dir, f"{spec['name']}.keras"))
-        model.save(os.path.join(save_dir, f"{spec['name']}.h5"))
+        for suffix in (".keras", ".h5"):
+            model.save(os.path.join(save_dir, spec["name"] + suffix))
     return {
         "spec": spec,
         "rows": rows,

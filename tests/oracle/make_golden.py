@@ -11,6 +11,12 @@ tests/golden/keras_models.json: 160 random Sequential models (every layer the sp
 support, random stacks, options and frozen layers), each with its spec, every summary
 row (name, type, output shape, params), the totals and the summaries Keras printed.
 
+tests/golden/keras_functional.json: 54 random functional models (six of each template in
+oracle/keras_functional.py: seq2seq with initial states, two inputs and two heads, attention,
+multi-head attention, residual merges, ...), each with its spec, every row with its
+`Connected to`, the totals, the printed summaries and `model.to_json()`. Three of them are
+also kept as saved by Keras, in tests/golden/saved/ (.keras and .h5).
+
 tests/golden/{torch,flax,onnx}_layers.json: 240 random torch.nn RNN / LSTM / GRU modules
 (named_parameters), 60 random sizes of each flax.linen cell (the parameter tree), and
 40 torch modules exported with torch.onnx.export (each operator node's W, R, B).
@@ -30,7 +36,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.oracle import frameworks, keras_models, torch_models  # noqa: E402
+from tests.oracle import frameworks, keras_functional, keras_models, torch_models  # noqa: E402
 from tests.oracle.keras_layers import describe, random_case, versions  # noqa: E402
 
 SEED = 20261123
@@ -49,7 +55,9 @@ REFERENCE = {
 
 
 def main() -> None:
-    which = sys.argv[1:] or ["layers", "models", "torch", "flax", "onnx", "torchinfo"]
+    which = sys.argv[1:] or ["layers", "models", "functional", "torch", "flax", "onnx", "torchinfo"]
+    if "functional" in which:
+        make_functional()
     if "layers" in which:
         make_layers()
     if "models" in which:
@@ -85,6 +93,27 @@ def make_models() -> None:
     golden = {"generator": "tests/oracle/make_golden.py", "seed": SEED + 1, "columns": keras_models.COLUMNS,
               **versions(), "models": models}
     path = GOLDEN / "keras_models.json"
+    path.write_text(json.dumps(golden, indent=1) + "\n")
+    print(f"wrote {len(models)} models to {path}")
+
+
+N_FUNCTIONAL_EACH = 6
+SAVED = ("functional_000", "functional_003", "functional_009")  # kept as .keras and .h5 files
+
+
+def make_functional() -> None:
+    rng = random.Random(SEED + 6)
+    saved = GOLDEN / "saved"
+    saved.mkdir(exist_ok=True)
+    models = []
+    for i in range(N_FUNCTIONAL_EACH * len(keras_functional.TEMPLATES)):
+        template = keras_functional.TEMPLATES[i % len(keras_functional.TEMPLATES)]
+        name = f"functional_{i:03d}"
+        spec = keras_functional.random_functional(rng, name, template, i // len(keras_functional.TEMPLATES))
+        models.append(keras_functional.describe(spec, saved if name in SAVED else None))
+    golden = {"generator": "tests/oracle/make_golden.py", "seed": SEED + 6, "columns": keras_functional.COLUMNS,
+              **versions(), "models": models}
+    path = GOLDEN / "keras_functional.json"
     path.write_text(json.dumps(golden, indent=1) + "\n")
     print(f"wrote {len(models)} models to {path}")
 

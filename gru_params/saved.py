@@ -1,0 +1,308 @@
+"""A model saved by Keras (.keras archive, model.to_json() file, legacy .h5) to a `ModelSpec`.
+
+No framework is imported: the model's config is JSON, read here as a position-carrying
+tree (JSON is YAML), and turned into the tree a spec file would give, so that the spec
+parser checks every argument and an error points at the line and column of the config.
+Every layer keeps the name Keras saved; a functional model's calls come from each
+layer's `inbound_nodes`, in the Keras 3 form ({args, kwargs}) or the Keras 2 one
+([[name, node, tensor, kwargs], ...]).
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+
+from . import layers as registry
+from .errors import SpecError, Where, closest, shown
+from .spec import LayerSpec, ModelSpec, Ref, _layer, from_node
+from .yamlnodes import MAX_BYTES, Node, describe, parse, read_text
+
+SUFFIXES = (".keras", ".json", ".h5", ".hdf5")
+MODELS = ("Sequential", "Functional", "Model")
+_NESTED = {"layer", "backward_layer", "cell", "cells"}
+# Keys of a saved layer config that are not constructor arguments
+_NOT_ARGUMENTS = {"batch_input_shape", "batch_shape", "build_config", "registered_name", "module"}
+
+
+def is_saved_model(path) -> bool:
+    return os.fspath(path).lower().endswith(SUFFIXES)
+
+
+def load_saved(path) -> ModelSpec:
+    """Read the model saved at `path`. Raises `SpecError` (file, line, key) on bad input."""
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".keras":
+        text, where = _archive_config(path), f"{path}:config.json"
+    elif suffix == ".json":
+        text, where = read_text(path), path
+    else:
+        text, where = _h5_config(path), f"{path}:model_config"
+    root = parse(text, where, "JSON")
+    return from_node(_spec_tree(root, where, os.path.splitext(os.path.basename(path))[0]), where)
+
+
+def _archive_config(path: str) -> str:
+    """config.json of a .keras archive (a zip file), read without unpacking the weights."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            try:
+                info = archive.getinfo("config.json")
+            except KeyError:
+                raise SpecError(Where(path), "is a zip archive without config.json, not a model saved by "
+                                             "Keras (model.save('model.keras'))") from None
+            if info.file_size > MAX_BYTES:
+                raise SpecError(Where(path), f"has a config.json larger than {MAX_BYTES // 2**20} MiB")
+            data = archive.read(info)
+    except FileNotFoundError:
+        raise SpecError(Where(path), "no such file") from None
+    except IsADirectoryError:
+        raise SpecError(Where(path), "is a directory, not a saved model") from None
+    except (zipfile.BadZipFile, EOFError):
+        raise SpecError(Where(path), "is not a .keras archive (not a readable zip file)") from None
+    except OSError as e:
+        raise SpecError(Where(path), f"cannot be read: {e.strerror or e}") from None
+    return _utf8(data, f"{path}:config.json")
+
+
+def _h5_config(path: str) -> str:
+    """The `model_config` attribute of a legacy .h5 file (model.save('model.h5'))."""
+    try:
+        import h5py
+    except ImportError:
+        raise SpecError(Where(path), "reading .h5 files needs h5py: pip install 'gru-params[h5]' "
+                                     "(or save the model as .keras)") from None
+    if not os.path.isfile(path):
+        raise SpecError(Where(path), "no such file" if not os.path.exists(path) else "is not a file")
+    try:
+        with h5py.File(path, "r") as f:
+            config = f.attrs.get("model_config")
+    except OSError:
+        raise SpecError(Where(path), "is not an HDF5 file") from None
+    if config is None:
+        raise SpecError(Where(path), "has no model_config: it holds weights only (saved with "
+                                     "save_weights?), not a model")
+    return _utf8(config, f"{path}:model_config") if isinstance(config, bytes) else str(config)
+
+
+def _utf8(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(Where(where), "is not UTF-8 text") from None
+
+
+# ---- the config tree to the tree of a spec -------------------------------------------------
+
+def _at(node: Node, path: str, key: str) -> Where:
+    return Where(path, node.line, node.column, key)
+
+
+def _field(node: Node, key: str, path: str, keypath: str, kind=None) -> Node:
+    if not isinstance(node.value, dict) or key not in node.value:
+        raise SpecError(_at(node, path, keypath), f"expected a Keras config with `{key}`, got {describe(node)}")
+    value = node.value[key]
+    if kind is not None and not isinstance(value.value, kind):
+        raise SpecError(_at(value, path, f"{keypath}.{key}"), f"expected {kind.__name__} for `{key}`, got "
+                                                              f"{describe(value)}")
+    return value
+
+
+def _mapping(items: dict, at: Node) -> Node:
+    """A spec mapping made of config nodes: their lines and columns go with them."""
+    return Node(items, at.line, at.column, {k: (v.line, v.column) for k, v in items.items()})
+
+
+def _spec_tree(root: Node | None, path: str, default_name: str) -> Node:
+    if root is None:
+        raise SpecError(Where(path), "is empty; expected a Keras model config")
+    class_name = _field(root, "class_name", path, "", str).value
+    config = _field(root, "config", path, "", dict)
+    if class_name not in MODELS:
+        raise SpecError(_at(root, path, "class_name"), f"expected a saved model ({', '.join(MODELS)}), "
+                                                       f"got {shown(class_name)}")
+    name = config.value.get("name") or Node(default_name, root.line, root.column)
+    entries = _field(config, "layers", path, "config", list).value
+    if class_name == "Sequential":
+        return _sequential(config, entries, name, path)
+    return _functional(config, entries, name, path)
+
+
+def _shape(config: Node, path: str, keypath: str) -> Node | None:
+    """The per-sample shape a saved layer declares (batch axis dropped), if any."""
+    for key in ("batch_shape", "batch_input_shape"):
+        node = config.value.get(key)
+        if node is not None and isinstance(node.value, list) and node.value:
+            return Node(node.value[1:], node.line, node.column)
+    return None
+
+
+def _sequential(config: Node, entries: list, name: Node, path: str) -> Node:
+    layers, shape = [], None
+    for i, entry in enumerate(entries):
+        keypath = f"config.layers[{i}]"
+        inner = _field(entry, "config", path, keypath, dict)
+        if shape is None:
+            shape = _shape(inner, path, keypath)
+        if _field(entry, "class_name", path, keypath, str).value == "InputLayer":
+            continue
+        layers.append(_layer_tree(entry, path, keypath))
+    if shape is None:
+        built = config.value.get("build_input_shape")
+        if built is not None and isinstance(built.value, list) and built.value:
+            shape = Node(built.value[1:], built.line, built.column)
+    if shape is None:
+        raise SpecError(_at(config, path, "config"), "the saved model has no input shape: it was saved before it "
+                                                     "was built (give it an Input or call it once)")
+    if not layers:
+        raise SpecError(_at(config, path, "config.layers"), "the saved model has no layers")
+    return _mapping({"name": name, "input": shape, "layers": Node(layers, config.line, config.column)}, config)
+
+
+def _layer_tree(entry: Node, path: str, keypath: str) -> Node:
+    """{class_name, config} to {ClassName: {arguments}}, wrapped layers and cells included."""
+    if isinstance(entry.value, list):  # a list of cells
+        return Node([_layer_tree(e, path, f"{keypath}[{i}]") for i, e in enumerate(entry.value)],
+                    entry.line, entry.column)
+    class_name = _field(entry, "class_name", path, keypath, str)
+    config = _field(entry, "config", path, keypath, dict)
+    if class_name.value in MODELS:
+        raise SpecError(_at(class_name, path, f"{keypath}.class_name"),
+                        f"a model nested in a model ({class_name.value}) is not supported yet; save the inner "
+                        "model's layers in the outer model instead")
+    if class_name.value not in registry.KINDS:
+        registered = entry.value.get("registered_name")
+        custom = registered is not None and isinstance(registered.value, str) and ">" in registered.value
+        raise SpecError(_at(class_name, path, f"{keypath}.class_name"),
+                        f"unknown layer `{class_name.value}`" + (" (a custom layer: its weights cannot be "
+                        "known from its config)" if custom else closest(class_name.value, registry.KINDS)
+                        + "; gru-params does not count it"))
+    args = {}
+    for key, value in config.value.items():
+        if key in _NOT_ARGUMENTS:
+            continue
+        if key in _NESTED and value.value is not None:
+            value = _layer_tree(value, path, f"{keypath}.config.{key}")
+        args[key] = value
+    return _mapping({class_name.value: _mapping(args, config)}, entry)
+
+
+# ---- functional models ---------------------------------------------------------------------
+
+def _functional(config: Node, entries: list, name: Node, path: str) -> Node:
+    inputs, layers = {}, []
+    for i, entry in enumerate(entries):
+        keypath = f"config.layers[{i}]"
+        class_name = _field(entry, "class_name", path, keypath, str).value
+        inner = _field(entry, "config", path, keypath, dict)
+        if class_name == "InputLayer":
+            layer_name = _field(entry, "name", path, keypath, str).value
+            shape = _shape(inner, path, keypath)
+            if shape is None:
+                raise SpecError(_at(inner, path, f"{keypath}.config"), "an InputLayer without a shape")
+            inputs[layer_name] = shape
+            continue
+        layer = _layer_tree(entry, path, keypath)
+        nodes = _field(entry, "inbound_nodes", path, keypath, list)
+        if len(nodes.value) != 1:
+            layer_name = entry.value.get("name", Node("?", 0, 0)).value
+            raise SpecError(_at(nodes, path, f"{keypath}.inbound_nodes"),
+                            f"layer `{layer_name}` is called {len(nodes.value)} times; gru-params reads models "
+                            "whose layers are each called once (no shared layers)")
+        layers.append((layer, nodes.value[0], f"{keypath}.inbound_nodes[0]"))
+    spec = {"name": name, "inputs": _mapping(inputs, config),
+            "layers": Node([layer for layer, _, _ in layers], config.line, config.column)}
+    outputs = config.value.get("output_layers")
+    if outputs is not None:
+        spec["outputs"] = Node([Node(str(r), r.where.line, r.where.column) for r in
+                                _histories(outputs, path, "config.output_layers")], outputs.line, outputs.column)
+    tree = _mapping(spec, config)
+    tree.value["layers"] = Node([_with_call(layer, node, path, keypath) for layer, node, keypath in layers],
+                                config.line, config.column)
+    return tree
+
+
+def _histories(node: Node, path: str, keypath: str) -> list[Ref]:
+    """[name, node, tensor] or a list of them, as `output_layers` holds them."""
+    items = node.value
+    if isinstance(items, list) and items and not isinstance(items[0].value, list):
+        items = [node]
+    return [_ref(item, path, f"{keypath}[{i}]") for i, item in enumerate(items)]
+
+
+def _ref(node: Node, path: str, keypath: str) -> Ref:
+    """A tensor: Keras 3's {class_name: __keras_tensor__, config: {keras_history}} or Keras 2's
+    [name, node_index, tensor_index(, kwargs)]."""
+    history = node
+    if isinstance(node.value, dict):
+        history = _field(_field(node, "config", path, keypath, dict), "keras_history", path, f"{keypath}.config", list)
+    values = [n.value for n in history.value] if isinstance(history.value, list) else None
+    if not values or len(values) < 3 or not isinstance(values[0], str) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in values[1:3]):
+        raise SpecError(_at(node, path, keypath), f"expected a tensor reference [layer, node, tensor], got "
+                                                  f"{describe(node)}")
+    if values[1] != 0:
+        raise SpecError(_at(node, path, keypath), f"uses call {values[1]} of layer `{values[0]}`; gru-params reads "
+                                                  "models whose layers are each called once (no shared layers)")
+    return Ref(values[0], values[2], _at(node, path, keypath))
+
+
+def _is_tensor(node: Node) -> bool:
+    v = node.value
+    if isinstance(v, dict):
+        return "class_name" in v and v["class_name"].value == "__keras_tensor__"
+    return isinstance(v, list) and len(v) >= 3 and isinstance(v[0].value, str) and isinstance(v[1].value, int)
+
+
+def _tensors(node: Node, path: str, keypath: str):
+    """A Ref, a list of Refs, or None when the value holds no tensor."""
+    if _is_tensor(node):
+        return _ref(node, path, keypath)
+    if isinstance(node.value, list) and node.value and all(_is_tensor(n) for n in node.value):
+        return [_ref(n, path, f"{keypath}[{i}]") for i, n in enumerate(node.value)]
+    return None
+
+
+def _with_call(layer: Node, inbound: Node, path: str, keypath: str) -> Node:
+    """The layer entry with its call: `inputs` and the call arguments Keras saved."""
+    (class_name, _), = layer.value.items()
+    kind = registry.KINDS[class_name]
+    if isinstance(inbound.value, dict):  # Keras 3: {args: [...], kwargs: {...}}
+        args = inbound.value.get("args", Node([], inbound.line, inbound.column))
+        kwargs = inbound.value.get("kwargs", Node({}, inbound.line, inbound.column, {}))
+        positional = [_tensors(a, path, f"{keypath}.args[{i}]") for i, a in enumerate(args.value or [])]
+        keywords = kwargs.value if isinstance(kwargs.value, dict) else {}
+    elif isinstance(inbound.value, list) and inbound.value:  # Keras 2: [[name, node, tensor, kwargs], ...]
+        refs = [_ref(n, path, f"{keypath}[{i}]") for i, n in enumerate(inbound.value)]
+        first = inbound.value[0].value
+        keywords = first[3].value if len(first) > 3 and isinstance(first[3].value, dict) else {}
+        if kind.many_inputs:
+            positional = [refs]
+        elif kind.call.get("initial_state"):  # Keras 2 passed an RNN's initial states as more inputs
+            positional = [refs[0]]
+            if len(refs) > 1:
+                keywords = {**keywords, "initial_state": Node(refs[1:], inbound.line, inbound.column)}
+        else:
+            positional = refs
+    else:
+        raise SpecError(_at(inbound, path, keypath), f"expected a call of the layer, got {describe(inbound)}")
+    if not positional or positional[0] is None:
+        raise SpecError(_at(inbound, path, keypath), f"the call of `{class_name}` has no input tensor")
+    entry = dict(layer.value)
+    first, extra = positional[0], [p for p in positional[1:] if p is not None]
+    entry["inputs"] = _ref_node(first if kind.many_inputs or not extra else [first, *extra], inbound)
+    for key, value in keywords.items():
+        refs = value.value if isinstance(value.value, list) and all(isinstance(r, Ref) for r in value.value) \
+            else _tensors(value, path, f"{keypath}.kwargs.{key}")
+        if value.value is None or key == "training" or (refs is None and value.value is False):
+            continue
+        entry[key] = _ref_node(refs, value) if refs is not None else value
+    return _mapping(entry, layer)
+
+
+def _ref_node(refs, at: Node) -> Node:
+    """Refs as the spec writes them, `encoder[1]`, one or a list."""
+    if isinstance(refs, list):
+        return Node([_ref_node(r, at) for r in refs], at.line, at.column)
+    return Node(f"{refs.name}[{refs.index}]", refs.where.line, refs.where.column)
