@@ -117,11 +117,12 @@ def _mapping(items: dict, at: Node) -> Node:
 def _spec_tree(root: Node | None, path: str, default_name: str) -> Node:
     if root is None:
         raise SpecError(Where(path), "is empty; expected a Keras model config")
-    class_name = _field(root, "class_name", path, "", str).value
+    class_node = _field(root, "class_name", path, "", str)
+    class_name = class_node.value
     config = _field(root, "config", path, "", dict)
     if class_name not in MODELS:
-        raise SpecError(_at(root, path, "class_name"), f"expected a saved model ({', '.join(MODELS)}), "
-                                                       f"got {shown(class_name)}")
+        raise SpecError(_at(class_node, path, "class_name"), f"expected a saved model ({', '.join(MODELS)}), "
+                                                             f"got {shown(class_name)}")
     name = config.value.get("name") or Node(default_name, root.line, root.column)
     entries = _field(config, "layers", path, "config", list).value
     if class_name == "Sequential":

@@ -107,6 +107,7 @@ def from_node(root: Node | None, path: str) -> ModelSpec:
     name = _get(top, "name", os.path.splitext(os.path.basename(path))[0])
     if not isinstance(name.value, str) or not name.value:
         raise SpecError(_at(name, path, "name"), f"expected a model name, got {shown(name.value)}")
+    inputs = _inputs(top.value["inputs"], path) if functional else None
     layer_nodes = top.value.get("layers")
     if layer_nodes is None:
         raise SpecError(Where(path, root.line, root.column), "missing `layers`: the list of layers, in order")
@@ -121,7 +122,7 @@ def from_node(root: Node | None, path: str) -> ModelSpec:
         expect=_checks(top.value.get("expect"), path, "expect", EXPECT_KEYS),
         budget=_checks(top.value.get("budget"), path, "budget", BUDGET_KEYS),
         where=Where(path, root.line, root.column),
-        inputs=_inputs(top.value["inputs"], path) if functional else None,
+        inputs=inputs,
         outputs=_refs(top.value["outputs"], path, "outputs") if "outputs" in top.value else (),
     )
 
