@@ -190,6 +190,33 @@ def summary(
 
 
 @app.command()
+def convert(
+    model: Annotated[Path, typer.Argument(metavar="MODEL", help="A saved Keras model: .keras, .json (model.to_json()) or .h5.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the spec to this file (never overwrites one).")] = None,
+) -> None:
+    """Print the YAML spec of a saved Keras model, ready for `expect` and `budget` blocks."""
+    from . import api
+    from .convert import to_yaml
+    from .saved import is_saved_model
+
+    try:
+        if not is_saved_model(model):
+            raise ArgumentError(f"{model}: expected a saved Keras model (.keras, .json or .h5); a YAML spec is "
+                                "already a spec")
+        spec = api.load_spec(model)
+        text = to_yaml(spec, api.summarize(spec), model.name)
+        if output is not None and output.exists():
+            raise ArgumentError(f"{output}: exists; gru-params does not overwrite files (choose another --output)")
+        if output is not None:
+            output.write_text(text)
+    except GruParamsError as e:
+        typer.echo(f"Error: {e}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if output is None:
+        typer.echo(text, nl=False)
+
+
+@app.command()
 def check(
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Spec files, or folders of *.yaml / *.yml.")],
     format: Annotated[CheckFormat, typer.Option("--format", "-f", case_sensitive=False)] = CheckFormat.table,

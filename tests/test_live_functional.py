@@ -10,6 +10,7 @@ import yaml
 
 from gru_params import load_spec, render, summarize
 from tests.functional_compare import assert_same_as_keras, spec_summary
+from tests.test_convert import assert_round_trip
 from tests.live import each_live_case
 from tests.oracle import keras_functional, keras_models
 
@@ -26,6 +27,7 @@ def test_live_random_functional_models(tensorflow, tmp_path):
         for suffix in (".keras", ".h5", ".json"):
             path = tmp_path / (name + suffix)
             assert_same_as_keras(summarize(load_spec(path)), model, str(path))
+        assert_round_trip(tmp_path / f"{name}.keras")
 
     each_live_case(N_MODELS, lambda rng: keras_functional.random_functional(rng, f"live_f{next(names)}"),
                    lambda spec: keras_functional.describe(spec, tmp_path), compare, "tf.keras")
@@ -49,6 +51,7 @@ def test_seed_spec_saved_by_keras_reads_back_the_same(tensorflow, path, tmp_path
         back = summarize(load_spec(saved))
         assert render.summary_text(back, columns=120) == render.summary_text(ours, columns=120), saved
         assert back.trainable_params == ours.trainable_params
+        assert_round_trip(saved)
     (tmp_path / "model.json").write_text(model.to_json())
     back = summarize(load_spec(tmp_path / "model.json"))
     assert render.summary_text(back, columns=120) == render.summary_text(ours, columns=120)
