@@ -62,8 +62,20 @@ class Summary(NamedTuple):
 
 def summarize(spec: ModelSpec) -> Summary:
     """The Keras summary of a spec's model. Raises `SpecError` where shapes do not fit."""
-    if spec.inputs is not None:
-        return _functional(spec)
+    s = _functional(spec) if spec.inputs is not None else _sequential(spec)
+    return s._replace(rows=tuple(map(_keras2_freeze, s.rows))) if spec.keras2 else s
+
+
+def _keras2_freeze(row: Row, frozen: bool = False) -> Row:
+    """Keras 2: a weight is trainable only if every layer around it is."""
+    frozen = frozen or not row.trainable
+    if not frozen:
+        return row._replace(children=tuple(_keras2_freeze(c) for c in row.children))
+    return row._replace(weights=tuple(w._replace(trainable=False) for w in row.weights), trainable_params=0,
+                        children=tuple(_keras2_freeze(c, True) for c in row.children))
+
+
+def _sequential(spec: ModelSpec) -> Summary:
     # PyTorch: nn.Sequential names its modules by index; torchinfo shows a batch of 1
     torch = spec.framework == "pytorch"
     names = {id(layer): str(i) for i, layer in enumerate(spec.layers)} if torch else _names(spec.layers)

@@ -15,7 +15,7 @@ import zipfile
 
 from . import layers as registry
 from .errors import SpecError, Where, closest, shown
-from .spec import LayerSpec, ModelSpec, Ref, _layer, from_node
+from .spec import ModelSpec, Ref, from_node
 from .yamlnodes import MAX_BYTES, Node, describe, parse, read_text
 
 SUFFIXES = (".keras", ".json", ".h5", ".hdf5")
@@ -23,6 +23,11 @@ MODELS = ("Sequential", "Functional", "Model")
 _NESTED = {"layer", "backward_layer", "cell", "cells"}
 # Keys of a saved layer config that are not constructor arguments
 _NOT_ARGUMENTS = {"batch_input_shape", "batch_shape", "build_config", "registered_name", "module"}
+# Keras 2 (tf_keras) saves arguments Keras 3 no longer takes; at these values they change
+# nothing, and MultiHeadAttention's build shapes are read from the call instead.
+_KERAS2_DEFAULTS = {"time_major": False, "noise_shape": None, "softmax_robust_masking": False, "trainable": True}
+_KERAS2_SHAPES = {"query_shape", "key_shape", "value_shape"}
+_KERAS2_ONE_ITEM = {("BatchNormalization", "axis")}  # Keras 2 saves axis=-1 as [2]; Keras 3 takes an int
 
 
 def is_saved_model(path) -> bool:
@@ -33,14 +38,18 @@ def load_saved(path) -> ModelSpec:
     """Read the model saved at `path`. Raises `SpecError` (file, line, key) on bad input."""
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
+    version = None
     if suffix == ".keras":
         text, where = _archive_config(path), f"{path}:config.json"
     elif suffix == ".json":
         text, where = read_text(path), path
     else:
-        text, where = _h5_config(path), f"{path}:model_config"
+        (text, version), where = _h5_config(path), f"{path}:model_config"
     root = parse(text, where, "JSON")
-    return from_node(_spec_tree(root, where, os.path.splitext(os.path.basename(path))[0]), where)
+    spec = from_node(_spec_tree(root, where, os.path.splitext(os.path.basename(path))[0]), where)
+    if version is None and root is not None and isinstance(root.value, dict) and "keras_version" in root.value:
+        version = root.value["keras_version"].value
+    return spec._replace(keras2=str(version).startswith("2."))
 
 
 def _archive_config(path: str) -> str:
@@ -66,8 +75,9 @@ def _archive_config(path: str) -> str:
     return _utf8(data, f"{path}:config.json")
 
 
-def _h5_config(path: str) -> str:
-    """The `model_config` attribute of a legacy .h5 file (model.save('model.h5'))."""
+def _h5_config(path: str) -> tuple[str, str | None]:
+    """The `model_config` attribute of a legacy .h5 file (model.save('model.h5')), and the
+    Keras version that wrote it."""
     try:
         import h5py
     except ImportError:
@@ -77,13 +87,14 @@ def _h5_config(path: str) -> str:
         raise SpecError(Where(path), "no such file" if not os.path.exists(path) else "is not a file")
     try:
         with h5py.File(path, "r") as f:
-            config = f.attrs.get("model_config")
+            config, version = f.attrs.get("model_config"), f.attrs.get("keras_version")
     except OSError:
         raise SpecError(Where(path), "is not an HDF5 file") from None
     if config is None:
         raise SpecError(Where(path), "has no model_config: it holds weights only (saved with "
                                      "save_weights?), not a model")
-    return _utf8(config, f"{path}:model_config") if isinstance(config, bytes) else str(config)
+    text = _utf8(config, f"{path}:model_config") if isinstance(config, bytes) else str(config)
+    return text, version.decode() if isinstance(version, bytes) else version
 
 
 def _utf8(data: bytes, where: str) -> str:
@@ -180,11 +191,15 @@ def _layer_tree(entry: Node, path: str, keypath: str) -> Node:
                         "known from its config)" if custom else closest(class_name.value, registry.KINDS)
                         + "; gru-params does not count it"))
     args = {}
+    own = registry.KINDS[class_name.value].args
     for key, value in config.value.items():
-        if key in _NOT_ARGUMENTS:
+        if key in _NOT_ARGUMENTS or key not in own and (
+                key in _KERAS2_SHAPES or key in _KERAS2_DEFAULTS and value.value == _KERAS2_DEFAULTS[key]):
             continue
         if key in _NESTED and value.value is not None:
             value = _layer_tree(value, path, f"{keypath}.config.{key}")
+        elif (class_name.value, key) in _KERAS2_ONE_ITEM and isinstance(value.value, list) and len(value.value) == 1:
+            value = value.value[0]
         args[key] = value
     return _mapping({class_name.value: _mapping(args, config)}, entry)
 

@@ -58,6 +58,9 @@ class ModelSpec(NamedTuple):
     where: Where  # the document
     inputs: tuple[InputSpec, ...] | None = None  # a functional model's inputs; None: Sequential
     outputs: tuple[Ref, ...] = ()  # a functional model's outputs; (): the last layer's
+    # Read from a file Keras 2 (tf_keras) saved: `trainable: false` freezes every weight
+    # inside the layer, as Keras 2 does, where Keras 3 leaves some (see layers.Kind)
+    keras2: bool = False
 
 
 TOP_KEYS = ("name", "framework", "input", "inputs", "layers", "outputs", "expect", "budget")

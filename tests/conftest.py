@@ -31,6 +31,12 @@ def tensorflow():
 
 
 @pytest.fixture
+def tf_keras():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return require("tf_keras", "read models saved by Keras 2 (tf_keras)")
+
+
+@pytest.fixture
 def snapshot(request):
     """snapshot("name.txt", text): compare with tests/snapshots/name.txt, which must exist."""
 

@@ -17,3 +17,11 @@ def each_live_case(n: int, draw, describe, compare, framework: str) -> None:
             compare(describe(case))
         except AssertionError as e:
             pytest.fail(f"engine differs from {framework} for {case} (GRU_PARAMS_SEED={seed}): {e}")
+
+
+def read_spec(path) -> dict:
+    """A spec file as plain data, read as gru-params reads it (`[enc[1], enc[2]]` included,
+    which PyYAML alone does not take)."""
+    from gru_params.yamlnodes import parse, plain
+
+    return plain(parse(path.read_text(), str(path)))

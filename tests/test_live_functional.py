@@ -6,12 +6,11 @@ import itertools
 from pathlib import Path
 
 import pytest
-import yaml
 
 from gru_params import load_spec, render, summarize
 from tests.functional_compare import assert_same_as_keras, spec_summary
 from tests.test_convert import assert_round_trip
-from tests.live import each_live_case
+from tests.live import each_live_case, read_spec
 from tests.oracle import keras_functional, keras_models
 
 N_MODELS = 6
@@ -34,12 +33,12 @@ def test_live_random_functional_models(tensorflow, tmp_path):
 
 
 SPECS = sorted((Path(__file__).parents[1] / "specs").glob("*.yaml"))
-KERAS_SPECS = [p for p in SPECS if yaml.safe_load(p.read_text()).get("framework", "keras") == "keras"]
+KERAS_SPECS = [p for p in SPECS if read_spec(p).get("framework", "keras") == "keras"]
 
 
 @pytest.mark.parametrize("path", KERAS_SPECS, ids=[p.stem for p in KERAS_SPECS])
 def test_seed_spec_saved_by_keras_reads_back_the_same(tensorflow, path, tmp_path):
-    spec = yaml.safe_load(path.read_text())
+    spec = read_spec(path)
     spec.pop("expect", None), spec.pop("budget", None)
     spec.setdefault("name", path.stem)
     build = keras_functional.build if "inputs" in spec else keras_models.build

@@ -224,18 +224,21 @@ def _tensor(outputs: dict, ref: str):
     return outputs[m[1]][int(m[2])] if m else outputs[ref]
 
 
-def build(spec: dict):
-    import tensorflow as tf
+def build(spec: dict, keras=None):
+    """The model in `keras` (tf.keras unless given: tf_keras for Keras 2)."""
+    if keras is None:
+        import tensorflow as tf
 
+        keras = tf.keras
     warnings.filterwarnings("ignore")
-    tf.keras.backend.clear_session()  # fresh layer names
-    outputs = {name: tf.keras.Input(shape=tuple(shape), name=name) for name, shape in spec["inputs"].items()}
+    keras.backend.clear_session()  # fresh layer names
+    outputs = {name: keras.Input(shape=tuple(shape), name=name) for name, shape in spec["inputs"].items()}
     previous = None
     for entry in spec["layers"]:
-        entry = dict(entry)
+        entry = {entry: {}} if isinstance(entry, str) else dict(entry)
         refs = entry.pop("inputs", previous)
         call = {k: entry.pop(k) for k in list(entry) if k[0].islower()}
-        layer = keras_layer(entry)
+        layer = keras_layer(entry, keras)
         kwargs = {k: [_tensor(outputs, r) for r in v] if isinstance(v, list) else _tensor(outputs, v)
                   if isinstance(v, str) else v for k, v in call.items()}
         if isinstance(refs, list):
@@ -247,8 +250,8 @@ def build(spec: dict):
         outputs[layer.name] = list(result) if isinstance(result, (list, tuple)) else result
         previous = layer.name
     final = [_tensor(outputs, r) for r in spec.get("outputs", [previous])]
-    return tf.keras.Model(list(outputs[n] for n in spec["inputs"]), final if len(final) > 1 else final[0],
-                          name=spec["name"])
+    return keras.Model(list(outputs[n] for n in spec["inputs"]), final if len(final) > 1 else final[0],
+                       name=spec["name"])
 
 
 def describe(spec: dict, save_dir=None) -> dict:

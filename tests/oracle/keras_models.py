@@ -186,9 +186,12 @@ def random_model(rng: random.Random, name: str) -> dict:
     return spec
 
 
-def keras_layer(entry):
-    import tensorflow as tf
+def keras_layer(entry, keras=None):
+    """The layer a spec entry names, made by `keras` (tf.keras unless given: tf_keras for Keras 2)."""
+    if keras is None:
+        import tensorflow as tf
 
+        keras = tf.keras
     if isinstance(entry, str):
         kind, args = entry, {}
     else:
@@ -197,20 +200,22 @@ def keras_layer(entry):
     for key in ("layer", "backward_layer", "cell", "cells"):
         if args.get(key) is not None:
             value = args[key]
-            args[key] = [keras_layer(v) for v in value] if isinstance(value, list) else keras_layer(value)
+            args[key] = [keras_layer(v, keras) for v in value] if isinstance(value, list) else keras_layer(value, keras)
     for key in ("target_shape", "dims"):
         if key in args:
             args[key] = tuple(args[key])
-    return getattr(tf.keras.layers, kind)(**args)
+    return getattr(keras.layers, kind)(**args)
 
 
-def build(spec: dict):
-    import tensorflow as tf
+def build(spec: dict, keras=None):
+    if keras is None:
+        import tensorflow as tf
 
+        keras = tf.keras
     warnings.filterwarnings("ignore")
-    tf.keras.backend.clear_session()  # fresh layer names
-    layers = [keras_layer(entry) for entry in spec["layers"]]
-    return tf.keras.Sequential([tf.keras.Input(shape=tuple(spec["input"]))] + layers, name=spec["name"])
+    keras.backend.clear_session()  # fresh layer names
+    layers = [keras_layer(entry, keras) for entry in spec["layers"]]
+    return keras.Sequential([keras.Input(shape=tuple(spec["input"]))] + layers, name=spec["name"])
 
 
 def describe(spec: dict) -> dict:

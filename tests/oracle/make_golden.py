@@ -17,6 +17,9 @@ multi-head attention, residual merges, ...), each with its spec, every row with 
 `Connected to`, the totals, the printed summaries and `model.to_json()`. Three of them are
 also kept as saved by Keras, in tests/golden/saved/ (.keras and .h5).
 
+examples/mnist_gru.keras and examples/seq2seq.json: two specs of specs/ as Keras saves them,
+for the README's examples of reading saved models.
+
 tests/golden/{torch,flax,onnx}_layers.json: 240 random torch.nn RNN / LSTM / GRU modules
 (named_parameters), 60 random sizes of each flax.linen cell (the parameter tree), and
 40 torch modules exported with torch.onnx.export (each operator node's W, R, B).
@@ -55,7 +58,9 @@ REFERENCE = {
 
 
 def main() -> None:
-    which = sys.argv[1:] or ["layers", "models", "functional", "torch", "flax", "onnx", "torchinfo"]
+    which = sys.argv[1:] or ["layers", "models", "functional", "examples", "torch", "flax", "onnx", "torchinfo"]
+    if "examples" in which:
+        make_examples()
     if "functional" in which:
         make_functional()
     if "layers" in which:
@@ -116,6 +121,18 @@ def make_functional() -> None:
     path = GOLDEN / "keras_functional.json"
     path.write_text(json.dumps(golden, indent=1) + "\n")
     print(f"wrote {len(models)} models to {path}")
+
+
+def make_examples() -> None:
+    """The saved models the README reads: examples/mnist_gru.keras and examples/seq2seq.json."""
+    from tests.live import read_spec
+
+    root = GOLDEN.parents[1]
+    mnist = keras_models.build(dict(read_spec(root / "specs" / "mnist_gru.yaml"), name="mnist_gru"))
+    mnist.save(root / "examples" / "mnist_gru.keras")
+    seq2seq = keras_functional.build(read_spec(root / "specs" / "seq2seq_translator.yaml"))
+    (root / "examples" / "seq2seq.json").write_text(seq2seq.to_json())
+    print("wrote examples/mnist_gru.keras and examples/seq2seq.json")
 
 
 def make_layers() -> None:
