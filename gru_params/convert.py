@@ -31,12 +31,18 @@ def to_yaml(spec: ModelSpec, summary, source: str = "") -> str:
     else:
         lines.append("inputs:")
         lines += [f"  {_scalar(i.name)}: {_value(list(i.shape))}" for i in spec.inputs]
-    several = {r.name for r in summary.rows if isinstance(r.output_shape, list)}
+    several = set()
+    stack = list(summary.rows)
+    while stack:  # the layers with several outputs, nested models' included
+        row = stack.pop()
+        stack += row.children
+        if isinstance(row.output_shape, list):
+            several.add(row.name)
     counters: dict[str, int] = {}
     lines.append("layers:")
     previous = spec.inputs[0].name if spec.inputs is not None and len(spec.inputs) == 1 else None
     for layer in spec.layers:
-        args, name = _arguments(layer, counters)
+        args, name = _arguments(layer, counters, several)
         calls = []
         for key, value in (layer.call or {}).items():
             text = _refs(value, several) if isinstance(value, (Ref, tuple)) else _value(value)
@@ -60,7 +66,7 @@ def to_yaml(spec: ModelSpec, summary, source: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _arguments(layer: LayerSpec, counters: dict) -> tuple[dict, str]:
+def _arguments(layer: LayerSpec, counters: dict, several: set) -> tuple[dict, str]:
     """The arguments that differ from the defaults, the layer's own first, nested layers
     converted (and named, inner first, as Keras names them)."""
     defaults = _defaults(layer.kind)[0]
@@ -68,9 +74,14 @@ def _arguments(layer: LayerSpec, counters: dict) -> tuple[dict, str]:
     for key in layer.kind.nested:
         inner = layer.args.get(key)
         if isinstance(inner, LayerSpec):
-            nested[key] = _nested(inner, counters)
-        elif inner:  # cells
-            nested[key] = [_nested(cell, counters) for cell in inner]
+            nested[key] = _nested(inner, counters, several)
+        elif isinstance(inner, ModelSpec):  # a functional model used as a layer
+            nested[key] = {"inputs": {i.name: list(i.shape) for i in inner.inputs},
+                           "layers": [_nested(x, counters, several) for x in inner.layers]}
+            if inner.outputs:
+                nested[key]["outputs"] = [_ref_text(r, several) for r in inner.outputs]
+        elif inner:  # cells, a Sequential model's layers
+            nested[key] = [_nested(x, counters, several) for x in inner]
     out = {}
     for key in sorted(layer.kind.args, key=lambda k: k in BASE):  # the layer's own arguments first
         if key in layer.kind.nested:
@@ -91,9 +102,12 @@ def _arguments(layer: LayerSpec, counters: dict) -> tuple[dict, str]:
     return out, given
 
 
-def _nested(layer: LayerSpec, counters: dict) -> dict:
-    args, _ = _arguments(layer, counters)
-    return {layer.kind.class_name: args}
+def _nested(layer: LayerSpec, counters: dict, several: set) -> dict:
+    """A layer inside another, as a flow mapping; inside a functional model, with its call."""
+    args, _ = _arguments(layer, counters, several)
+    call = {k: _ref_text(v, several) if isinstance(v, Ref) else [_ref_text(r, several) for r in v]
+            if isinstance(v, tuple) else v for k, v in (layer.call or {}).items()}
+    return {layer.kind.class_name: args, **call}
 
 
 def _simple(key: str, value):
@@ -113,10 +127,14 @@ def _simple(key: str, value):
     return value
 
 
+def _ref_text(ref: Ref, several: set) -> str:
+    """`encoder[1]`; a bare name for a layer with one output."""
+    return ref.name if ref.name not in several and not ref.index else f"{ref.name}[{ref.index or 0}]"
+
+
 def _refs(value, several: set) -> str:
     if isinstance(value, Ref):
-        return _scalar(value.name if value.name not in several and not value.index else
-                       f"{value.name}[{value.index or 0}]")
+        return _scalar(_ref_text(value, several))
     return "[" + ", ".join(_refs(r, several) for r in value) + "]"
 
 

@@ -9,8 +9,7 @@ from typing import NamedTuple
 from .conventions import keras_name
 from .errors import ArgumentError, SpecError, closest
 from .formulas import GateCount
-from .layers import Built, W, fmt
-from .layers import TENSOR, TENSORS
+from .layers import TENSOR, TENSORS, Built, W, fits, fmt
 from .spec import InputSpec, LayerSpec, ModelSpec, Ref
 
 class Row(NamedTuple):
@@ -43,6 +42,7 @@ class Summary(NamedTuple):
     rows: tuple[Row, ...]
     functional: bool = False  # rows include the InputLayers and say what each layer is called on
     graph: bool = False  # Keras prints the `Connected to` column: a functional model that is not a chain
+    output_shapes: tuple = ()  # a functional model's outputs
 
     @property
     def total_params(self) -> int:
@@ -137,11 +137,16 @@ def _call(layer: LayerSpec, default: Ref) -> _Call:
     return _Call(positional, keywords, tuple(tensors))
 
 
-def _functional(spec: ModelSpec) -> Summary:
+def _functional(spec: ModelSpec, names: dict | None = None, called_on: list | None = None) -> Summary:
     """A graph of layers: each built once its inputs are, and listed as Keras's map_graph
-    lists `model.layers` (keras/src/ops/function.py)."""
-    names = _names(spec.layers)
+    lists `model.layers` (keras/src/ops/function.py). A model used as a layer gets the
+    names of the whole model and the shapes it is `called_on`, one per input."""
+    names = _names(spec.layers) if names is None else names
     names.update((id(i), i.name) for i in spec.inputs)
+    if called_on is not None:
+        declared = [(None, *i.shape) for i in spec.inputs]
+        if len(called_on) != len(declared) or not all(map(fits, called_on, declared)):
+            raise ArgumentError(f"the model takes {fmt(declared)}, got {fmt(called_on)}")
     owner = _unique((*spec.inputs, *spec.layers), names)
     calls, previous = {}, None
     for layer in spec.layers:
@@ -178,14 +183,13 @@ def _functional(spec: ModelSpec) -> Summary:
         connected = tuple(f"{r.name}[0][{r.index or 0}]" for r in call.tensors)
         rows[names[id(layer)]] = _build(layer, shape, names[id(layer)], names, keywords)._replace(
             connected_to=connected)
-    for ref in outputs:
-        _tensor_shape(ref, rows)
+    output_shapes = tuple(_tensor_shape(ref, rows) for ref in outputs)
     parents = {name: [r.name for r in calls[id(item)].tensors] if isinstance(item, LayerSpec) else []
                for name, item in owner.items()}
     order, chain = _graph_order([r.name for r in outputs], [i.name for i in spec.inputs], parents, owner)
     input_shapes = [rows[i.name].output_shape for i in spec.inputs]
     return Summary(spec.name, spec.path, spec.framework, input_shapes, tuple(rows[n] for n in order), True,
-                   not chain)
+                   not chain, output_shapes)
 
 
 def _input_row(i: InputSpec) -> Row:
@@ -305,7 +309,9 @@ def _names(layers) -> dict[int, str]:
 
     def visit(spec: LayerSpec) -> None:
         for key in spec.kind.nested:
-            inner = spec.args[key]  # one LayerSpec, a tuple of them (cells), or None
+            inner = spec.args[key]  # one LayerSpec, a tuple of them (cells, layers), a model, or None
+            if isinstance(inner, ModelSpec):
+                inner = inner.layers
             for child in (inner,) if isinstance(inner, LayerSpec) else inner or ():
                 visit(child)
         given = spec.args.get("name")
@@ -324,9 +330,15 @@ def _names(layers) -> dict[int, str]:
 def _build(spec: LayerSpec, shape, name: str, names, call: dict | None = None) -> Row:
     trainable = spec.args.get("trainable", True)  # SpatialDropout1D takes no `trainable`
 
-    def nested(inner: LayerSpec, inner_shape, prefix: str = ""):
+    def nested(inner: LayerSpec | ModelSpec, inner_shape, prefix: str = ""):
         """What a wrapper's build sees of a layer inside it: its output and its weights,
-        named under it (forward_lstm/kernel); and its row, for --expand."""
+        named under it (forward_lstm/kernel); and its row, for --expand. For a functional
+        model inside, its outputs, all its weights and its rows."""
+        if isinstance(inner, ModelSpec):
+            s = _functional(inner, names, inner_shape)
+            weights = tuple(w._replace(name=f"{r.name}/{w.name}") for r in s.rows for w in r.weights)
+            out = list(s.output_shapes) if len(s.output_shapes) > 1 else s.output_shapes[0]
+            return Built(out, weights, s.rows), None
         row = _build(inner, inner_shape, prefix + names[id(inner)], names)
         weights = tuple(w._replace(name=f"{row.name}/{w.name}") for w in row.weights)
         return Built(row.output_shape, weights, (), row.gates), row

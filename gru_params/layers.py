@@ -279,14 +279,14 @@ def _sequence_output(shape: Shape, features: tuple, cfg: dict, states: list) -> 
     return [out, *states] if cfg["return_state"] else out
 
 
-def _fits(given: Shape, wanted: Shape) -> bool:
+def fits(given: Shape, wanted: Shape) -> bool:
     """Same rank, and the same size on every axis both know."""
     return len(given) == len(wanted) and all(a is None or b is None or a == b for a, b in zip(given, wanted))
 
 
 def _initial_state(given, states: list) -> None:
     """An RNN's `initial_state` must be one tensor per state, each shaped as the state."""
-    if given is not None and (len(given) != len(states) or not all(map(_fits, given, states))):
+    if given is not None and (len(given) != len(states) or not all(map(fits, given, states))):
         raise ArgumentError(f"`initial_state` takes {len(states)} tensor{'s' * (len(states) > 1)} "
                             f"{fmt(states)}, got {len(given)}: {fmt(given)}")
 
@@ -645,6 +645,29 @@ def _mha_build(cfg, shape, nested, value=None, key=None, query_mask=None, value_
     return Built([out, scores] if return_attention_scores else out, tuple(weights))
 
 
+
+# ---- models used as layers ------------------------------------------------------------------
+
+def _sequential_model_build(cfg, shape, nested):
+    """A Sequential model called as a layer: its layers one after another."""
+    children, weights = [], []
+    for layer in cfg["layers"]:
+        if isinstance(shape, list):
+            raise ArgumentError(f"`{children[-1].name}` returns {len(shape)} tensors inside a Sequential model, "
+                                "where only the last layer may")
+        built, row = nested(layer, shape)
+        children.append(row)
+        weights += built.weights
+        shape = built.output
+    return Built(shape, tuple(weights), tuple(children))
+
+
+def _functional_model_build(cfg, shape, nested):
+    """A functional model called as a layer, on one tensor per input (infer builds its graph)."""
+    built, _ = nested(cfg["model"], shape if isinstance(shape, list) else [shape])
+    return built
+
+
 _ATTENTION_CALL = {"mask": TENSORS, "return_attention_scores": boolean, "use_causal_mask": boolean}
 _MHA_CALL = {"value": TENSOR, "key": TENSOR, "query_mask": TENSOR, "value_mask": TENSOR, "key_mask": TENSOR,
              "attention_mask": TENSOR, "return_attention_scores": boolean, "use_causal_mask": boolean}
@@ -730,6 +753,11 @@ KINDS: dict[str, Kind] = _registry(
     Kind("AdditiveAttention", _args(use_scale=(boolean, True), score_mode=(one_of("dot", "concat"), "dot"),
                                     **_ATTENTION_ARGS),
          _attention(lambda query: (_known(query, -1, "query features"),), False), call=_ATTENTION_CALL, many_inputs=True),
+    Kind("Sequential", dict(layers=(anything, REQUIRED), name=(text, None), trainable=(boolean, True),
+                            dtype=(anything, None)), _sequential_model_build, ("layers",)),
+    # `model` is the inner spec (inputs, layers, outputs) as the spec parser reads it
+    Kind("Functional", dict(model=(anything, REQUIRED), name=(text, None), trainable=(boolean, True)),
+         _functional_model_build, ("model",), many_inputs=True),
     Kind("MultiHeadAttention", _args(
         num_heads=(positive_int, REQUIRED), key_dim=(positive_int, REQUIRED), value_dim=(optional_positive_int, None),
         use_bias=(boolean, True), output_shape=(optional_ints_list, None), attention_axes=(anything, None),

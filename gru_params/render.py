@@ -304,10 +304,10 @@ def _summary_cells(s, show_trainable: bool, expand: bool, markup: bool = True):
 
 
 def _connections(row, depth: int, markup: bool) -> tuple[str, str]:
-    """The `Connected to` cell: `encoder[0][1], ...`, `-` for an input; empty for the rows
-    inside a layer."""
+    """The `Connected to` cell: `encoder[0][1], ...`; `-` for an input, and for the rows
+    inside a layer (as Keras shows a nested model's layers)."""
     if depth:
-        return "", ""
+        return "-", "-" if markup else ""
     text = ", ".join(row.connected_to) or "-"
     if not markup or not row.connected_to:
         return text, text if markup else ""

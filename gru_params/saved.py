@@ -179,10 +179,8 @@ def _layer_tree(entry: Node, path: str, keypath: str) -> Node:
                     entry.line, entry.column)
     class_name = _field(entry, "class_name", path, keypath, str)
     config = _field(entry, "config", path, keypath, dict)
-    if class_name.value in MODELS:
-        raise SpecError(_at(class_name, path, f"{keypath}.class_name"),
-                        f"a model nested in a model ({class_name.value}) is not supported yet; save the inner "
-                        "model's layers in the outer model instead")
+    if class_name.value in MODELS:  # a model used as a layer
+        return _model_layer(class_name.value, config, path, keypath, entry)
     if class_name.value not in registry.KINDS:
         registered = entry.value.get("registered_name")
         custom = registered is not None and isinstance(registered.value, str) and ">" in registered.value
@@ -202,6 +200,24 @@ def _layer_tree(entry: Node, path: str, keypath: str) -> Node:
             value = value.value[0]
         args[key] = value
     return _mapping({class_name.value: _mapping(args, config)}, entry)
+
+
+def _model_layer(class_name: str, config: Node, path: str, keypath: str, at: Node) -> Node:
+    """`Sequential: {layers, name}` or `Functional: {model: {inputs, layers, outputs}, name}`."""
+    entries = _field(config, "layers", path, f"{keypath}.config", list).value
+    name = config.value.get("name") or Node(None, at.line, at.column)
+    args = {"name": name}
+    if "trainable" in config.value:
+        args["trainable"] = config.value["trainable"]
+    if class_name == "Sequential":
+        args["layers"] = Node([_layer_tree(e, path, f"{keypath}.config.layers[{i}]") for i, e in enumerate(entries)
+                               if _field(e, "class_name", path, keypath, str).value != "InputLayer"],
+                              config.line, config.column)
+        return _mapping({"Sequential": _mapping(args, config)}, at)
+    model = _functional(config, entries, name, path)
+    del model.value["name"], model.keys["name"]
+    args["model"] = model
+    return _mapping({"Functional": _mapping(args, config)}, at)
 
 
 # ---- functional models ---------------------------------------------------------------------
@@ -309,10 +325,13 @@ def _with_call(layer: Node, inbound: Node, path: str, keypath: str) -> Node:
     first, extra = positional[0], [p for p in positional[1:] if p is not None]
     entry["inputs"] = _ref_node(first if kind.many_inputs or not extra else [first, *extra], inbound)
     for key, value in keywords.items():
-        refs = value.value if isinstance(value.value, list) and all(isinstance(r, Ref) for r in value.value) \
-            else _tensors(value, path, f"{keypath}.kwargs.{key}")
-        if value.value is None or key == "training" or (refs is None and value.value is False):
+        if isinstance(value.value, list) and value.value and all(isinstance(r, Ref) for r in value.value):
+            entry[key] = _ref_node(value.value, value)  # Keras 2's initial states, read above
             continue
+        empty = value.value is None or isinstance(value.value, list) and all(v.value is None for v in value.value)
+        if empty or key == "training" or value.value is False:
+            continue
+        refs = _tensors(value, path, f"{keypath}.kwargs.{key}")
         entry[key] = _ref_node(refs, value) if refs is not None else value
     return _mapping(entry, layer)
 

@@ -238,6 +238,24 @@ def _entry(node: Node, path: str, keypath: str, kinds: dict, functional: bool) -
     return layer._replace(call=call)
 
 
+def _functional_model(node: Node, path: str, keypath: str) -> ModelSpec:
+    """`Functional: {model: {inputs, layers, outputs}}`: a functional model used as a layer."""
+    _mapping(node, path, keypath, "a functional model", ("inputs", "layers", "outputs"))
+    for key in ("inputs", "layers"):
+        if key not in node.value:
+            raise SpecError(_at(node, path, keypath), f"a functional model needs `{key}`")
+    layers = node.value["layers"]
+    if not isinstance(layers.value, list) or not layers.value:
+        raise SpecError(_at(layers, path, f"{keypath}.layers"), "expected a non-empty list of layers")
+    return ModelSpec(
+        path=path, name="", framework="keras", input=None,
+        layers=tuple(_entry(n, path, f"{keypath}.layers[{i}]", registry.KINDS, True) for i, n in enumerate(layers.value)),
+        expect=(), budget=(), where=_at(node, path, keypath),
+        inputs=_inputs(node.value["inputs"], path),
+        outputs=_refs(node.value["outputs"], path, f"{keypath}.outputs") if "outputs" in node.value else (),
+    )
+
+
 def _checks(node: Node | None, path: str, block: str, allowed) -> tuple[Check, ...]:
     if node is None:
         return ()
@@ -316,6 +334,12 @@ def _defaults(kind: registry.Kind) -> tuple[dict, tuple]:
 
 
 def _nested(kind: registry.Kind, key: str, node: Node, path: str, keypath: str):
+    if kind.class_name == "Sequential":  # a model used as a layer
+        if not isinstance(node.value, list) or not node.value:
+            raise SpecError(_at(node, path, keypath), "expected a non-empty list of layers")
+        return tuple(_layer(n, path, f"{keypath}[{i}]") for i, n in enumerate(node.value))
+    if kind.class_name == "Functional":
+        return _functional_model(node, path, keypath)
     if key == "cells" or (key == "cell" and isinstance(node.value, list)):
         if not isinstance(node.value, list) or not node.value:
             raise SpecError(_at(node, path, keypath), "expected a non-empty list of RNN cells")

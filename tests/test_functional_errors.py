@@ -82,6 +82,13 @@ CASES = {
     "call_arguments_without_layer": (HEAD + "  - inputs: a\n",
                                      "5:5: layers[0]: expected a layer, {ClassName: {arguments}}, beside its call "
                                      "arguments (inputs)"),
+    "empty_sequential_model": ("input: [3]\nlayers:\n  - Sequential: {layers: []}\n",
+                               "3:26: layers[0].Sequential.layers: expected a non-empty list of layers"),
+    "functional_model_without_layers": ("input: [3]\nlayers:\n  - Functional: {model: {inputs: {x: [3]}}}\n",
+                                        "3:25: layers[0].Functional.model: a functional model needs `layers`"),
+    "functional_model_called_on_the_wrong_shape": (
+        "input: [5]\nlayers:\n  - Functional: {model: {inputs: {x: [3]}, layers: [{Dense: {units: 2}, inputs: x}]}}\n",
+        "3:5: layers[0].Functional: the model takes [(None, 3)], got [(None, 5)]"),
     "bad_flag": (HEAD + "  - Attention: {}\n    inputs: [a, a]\n    return_attention_scores: maybe\n",
                  "7:30: layers[0].return_attention_scores: expected true or false for `return_attention_scores`, got 'maybe'"),
 }

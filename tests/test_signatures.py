@@ -30,12 +30,23 @@ def keras_arguments(keras, class_name: str) -> set[str]:
     return names | POPPED.get(class_name, set())
 
 
-@pytest.mark.parametrize("class_name", sorted(layers.KINDS))
+# Models used as layers take, as Keras saves them, `layers` or `model` rather than a constructor's arguments
+MODELS = {"Sequential", "Functional"}
+LAYERS = sorted(set(layers.KINDS) - MODELS)
+
+
+@pytest.mark.parametrize("class_name", LAYERS)
 def test_arguments_are_keras_arguments(tensorflow, class_name):
     assert set(layers.KINDS[class_name].args) == keras_arguments(tensorflow.keras, class_name)
 
 
-@pytest.mark.parametrize("class_name", sorted(layers.KINDS))
+def test_a_sequential_model_takes_what_its_config_holds(tensorflow):
+    keras = tensorflow.keras
+    config = keras.Sequential([keras.layers.Dense(2)], name="m", trainable=False).get_config()
+    assert set(config) == set(layers.KINDS["Sequential"].args)
+
+
+@pytest.mark.parametrize("class_name", LAYERS)
 def test_defaults_are_keras_defaults(tensorflow, class_name):
     cls = getattr(tensorflow.keras.layers, class_name)
     for p in list(inspect.signature(cls.__init__).parameters.values())[1:]:

@@ -63,7 +63,7 @@ class _Graph:
         from gru_params.conventions import keras_name
 
         (kind, args), = entry.items()
-        nested = [v for k, v in args.items() if k in ("layer", "backward_layer") and v]
+        nested = [v for k, v in args.items() if k in ("layer", "backward_layer") and v] + args.get("layers", [])
         for inner in nested:  # wrapped layers are named first
             self._final_name(inner)
         prefix = keras_name(kind)
@@ -195,12 +195,31 @@ def _chain(rng, g, variant):
     return inputs, [g.add({"Dense": {"units": 10}}, inputs=x)]
 
 
+def _nested_models(rng, g, variant):
+    """A Sequential encoder and a functional head, each used as a layer of the model."""
+    d = rng.choice([4, 8])
+    inputs = {"series": [rng.choice([None, 10]), rng.choice([3, 6])]}
+    inner = [_rnn(rng, rng.choice(RNN), d, return_sequences=True), _rnn(rng, rng.choice(RNN), d)]
+    encoder = {"layers": inner}
+    if variant % 2:
+        encoder["name"] = "encoder"
+    if rng.random() < 0.2:
+        encoder["trainable"] = False
+    x = g.add({"Sequential": encoder}, inputs="series")
+    head = {"inputs": {"features": [d]}, "layers": [{"Dense": {"units": 3}, "inputs": "features"}]}
+    for entry in head["layers"]:  # the head's layers take the session's names before the head does
+        (kind, args), = ((k, v) for k, v in entry.items() if k[0].isupper())
+        head["outputs"] = [g._final_name({kind: args})]
+    y = g.add({"Functional": {"model": head, "name": "head"}}, inputs=x)
+    return inputs, [g.add({"Dense": {"units": 1}}, inputs=y)]
+
+
 def _additive_attention(rng, g, variant):
     return _attention(rng, g, variant, "AdditiveAttention")
 
 
 TEMPLATES = [_seq2seq, _bidirectional_seq2seq, _two_heads, _attention, _additive_attention, _multi_head, _residual,
-             _dot, _chain]
+             _dot, _chain, _nested_models]
 
 
 def random_functional(rng: random.Random, name: str, template=None, variant=None) -> dict:
@@ -225,13 +244,18 @@ def _tensor(outputs: dict, ref: str):
 
 
 def build(spec: dict, keras=None):
-    """The model in `keras` (tf.keras unless given: tf_keras for Keras 2)."""
+    """The model in `keras` (tf.keras unless given: tf_keras for Keras 2), in a fresh session."""
     if keras is None:
         import tensorflow as tf
 
         keras = tf.keras
     warnings.filterwarnings("ignore")
     keras.backend.clear_session()  # fresh layer names
+    return graph(spec, keras)
+
+
+def graph(spec: dict, keras):
+    """The functional model `spec` describes, its layers named on from the session's counters."""
     outputs = {name: keras.Input(shape=tuple(shape), name=name) for name, shape in spec["inputs"].items()}
     previous = None
     for entry in spec["layers"]:
@@ -250,8 +274,9 @@ def build(spec: dict, keras=None):
         outputs[layer.name] = list(result) if isinstance(result, (list, tuple)) else result
         previous = layer.name
     final = [_tensor(outputs, r) for r in spec.get("outputs", [previous])]
-    return keras.Model(list(outputs[n] for n in spec["inputs"]), final if len(final) > 1 else final[0],
-                       name=spec["name"])
+    inputs = [outputs[n] for n in spec["inputs"]]
+    return keras.Model(inputs if len(inputs) > 1 else inputs[0], final if len(final) > 1 else final[0],
+                       name=spec.get("name"), trainable=spec.get("trainable", True))
 
 
 def describe(spec: dict, save_dir=None) -> dict:

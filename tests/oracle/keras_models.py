@@ -197,6 +197,13 @@ def keras_layer(entry, keras=None):
     else:
         (kind, args), = entry.items()
         args = dict(args or {})
+    if kind == "Sequential":  # a model used as a layer
+        return keras.Sequential([keras_layer(x, keras) for x in args["layers"]], name=args.get("name"),
+                                trainable=args.get("trainable", True))
+    if kind == "Functional":
+        from tests.oracle.keras_functional import graph
+
+        return graph({"name": args.get("name"), "trainable": args.get("trainable", True), **args["model"]}, keras)
     for key in ("layer", "backward_layer", "cell", "cells"):
         if args.get(key) is not None:
             value = args[key]

@@ -11,7 +11,7 @@ tests/golden/keras_models.json: 160 random Sequential models (every layer the sp
 support, random stacks, options and frozen layers), each with its spec, every summary
 row (name, type, output shape, params), the totals and the summaries Keras printed.
 
-tests/golden/keras_functional.json: 54 random functional models (six of each template in
+tests/golden/keras_functional.json: 60 random functional models (six of each template in
 oracle/keras_functional.py: seq2seq with initial states, two inputs and two heads, attention,
 multi-head attention, residual merges, ...), each with its spec, every row with its
 `Connected to`, the totals, the printed summaries and `model.to_json()`. Three of them are
