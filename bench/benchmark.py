@@ -7,6 +7,9 @@
 2. `check` over 2,000 small specs (copies of specs/*.yaml) against only parsing the same
    files with libyaml, in process; and the `check` command's wall time.
 3. `summary` of a 10,000-layer spec, table and JSON: the command's wall time.
+4. Saved Keras models and functional specs: `summary` of a .keras archive, a to_json() file
+   and the YAML spec of the same model, against loading the archive in tf.keras; and a
+   10,000-layer functional spec (a residual graph).
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ def main() -> None:
         print(f"| {name} | {seconds * 1000:.0f} ms | {seconds / floor:.2f}x | {seconds / query:.2f}x |")
     print(f"\nIn process, `count_layer('gru', 75, 28)` takes {per_call * 1e6:.0f} µs.")
     models(max(5, args.runs // 5))
+    saved(max(5, args.runs // 3), args.keras_runs, not args.no_keras)
 
 
 def models(runs: int) -> None:
@@ -131,6 +135,45 @@ def models(runs: int) -> None:
     print(f"| `gru-params check` on the folder (a fresh process) | {check_cli * 1000:.0f} ms | {check_cli / parse:.2f}x |")
     print(f"| `gru-params summary` of a 10,000-layer spec, table | {table * 1000:.0f} ms | |")
     print(f"| the same, `--format json` | {as_json * 1000:.0f} ms | |")
+
+
+LOAD_KERAS = (
+    "import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
+    "import tensorflow as tf\n"
+    "m = tf.keras.models.load_model('examples/mnist_gru.keras')\n"
+    "print(m.count_params())"
+)
+
+
+def saved(runs: int, keras_runs: int, keras: bool) -> None:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    os.chdir(root)
+    names = ["`gru-params summary specs/mnist_gru.yaml`", "`gru-params summary examples/mnist_gru.keras`",
+             "`gru-params summary examples/seq2seq.json`", "`gru-params convert examples/mnist_gru.keras`"]
+    commands = [cli() + ["summary", "specs/mnist_gru.yaml"], cli() + ["summary", "examples/mnist_gru.keras"],
+                cli() + ["summary", "examples/seq2seq.json"], cli() + ["convert", "examples/mnist_gru.keras"]]
+    rows = list(zip(names, interleaved(commands, runs)))
+    if keras:
+        rows.append(("tf.keras: `load_model('examples/mnist_gru.keras')`, `count_params()`",
+                     median_seconds([PY, "-c", LOAD_KERAS], keras_runs)))
+    folder = tempfile.mkdtemp(prefix="gru-params-bench-")
+    big = os.path.join(folder, "big_graph.yaml")
+    with open(big, "w") as f:  # blocks of LSTM, Dense, and an Add of the two: a graph, not a chain
+        f.write("inputs:\n  x: [100, 32]\nlayers:\n")
+        previous = "x"
+        for i in range(2_500):
+            f.write(f"  - LSTM: {{units: 32, return_sequences: true, name: l{i}}}\n    inputs: {previous}\n"
+                    f"  - Dense: {{units: 32, name: d{i}}}\n  - Dropout: {{rate: 0.1, name: o{i}}}\n"
+                    f"  - Add: {{name: a{i}}}\n    inputs: [l{i}, o{i}]\n")
+            previous = f"a{i}"
+    table, as_json = interleaved([cli() + ["summary", big], cli() + ["summary", big, "--format", "json"]], runs)
+    rows += [("`gru-params summary` of a 10,000-layer functional spec, table", table), ("the same, `--format json`", as_json)]
+    yaml_time = rows[0][1]
+    print(f"\nSaved models and functional specs (medians of {runs}):\n")
+    print("| command | median | vs. the YAML spec |")
+    print("| --- | ---: | ---: |")
+    for name, seconds in rows:
+        print(f"| {name} | {seconds * 1000:,.0f} ms | {seconds / yaml_time:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import re
 
 from .conventions import keras_name
 from .layers import BASE
-from .spec import LayerSpec, ModelSpec, Ref, _defaults
+from .spec import LayerSpec, ModelSpec, Ref, kind_defaults
 
 _PLAIN = re.compile(r"[A-Za-z_][\w\-./]*")
 # Words YAML reads as something other than text (YAML 1.1, as PyYAML resolves them)
@@ -69,7 +69,7 @@ def to_yaml(spec: ModelSpec, summary, source: str = "") -> str:
 def _arguments(layer: LayerSpec, counters: dict, several: set) -> tuple[dict, str]:
     """The arguments that differ from the defaults, the layer's own first, nested layers
     converted (and named, inner first, as Keras names them)."""
-    defaults = _defaults(layer.kind)[0]
+    defaults = kind_defaults(layer.kind)[0]
     nested = {}
     for key in layer.kind.nested:
         inner = layer.args.get(key)

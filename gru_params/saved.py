@@ -141,7 +141,7 @@ def _spec_tree(root: Node | None, path: str, default_name: str) -> Node:
     return _functional(config, entries, name, path)
 
 
-def _shape(config: Node, path: str, keypath: str) -> Node | None:
+def _shape(config: Node) -> Node | None:
     """The per-sample shape a saved layer declares (batch axis dropped), if any."""
     for key in ("batch_shape", "batch_input_shape"):
         node = config.value.get(key)
@@ -156,7 +156,7 @@ def _sequential(config: Node, entries: list, name: Node, path: str) -> Node:
         keypath = f"config.layers[{i}]"
         inner = _field(entry, "config", path, keypath, dict)
         if shape is None:
-            shape = _shape(inner, path, keypath)
+            shape = _shape(inner)
         if _field(entry, "class_name", path, keypath, str).value == "InputLayer":
             continue
         layers.append(_layer_tree(entry, path, keypath))
@@ -230,7 +230,7 @@ def _functional(config: Node, entries: list, name: Node, path: str) -> Node:
         inner = _field(entry, "config", path, keypath, dict)
         if class_name == "InputLayer":
             layer_name = _field(entry, "name", path, keypath, str).value
-            shape = _shape(inner, path, keypath)
+            shape = _shape(inner)
             if shape is None:
                 raise SpecError(_at(inner, path, f"{keypath}.config"), "an InputLayer without a shape")
             inputs[layer_name] = shape

@@ -313,7 +313,7 @@ def _layer(node: Node, path: str, keypath: str, kinds: dict = registry.KINDS, ce
             args[key] = check(key, plain(value))
         except ArgumentError as e:
             raise SpecError(_at(value, path, subpath), str(e)) from None
-    defaults, required = _defaults(kind)
+    defaults, required = kind_defaults(kind)
     for key in required:
         if key not in args:
             raise SpecError(where, f"{class_name} needs `{key}`")
@@ -323,7 +323,7 @@ def _layer(node: Node, path: str, keypath: str, kinds: dict = registry.KINDS, ce
 _DEFAULTS: dict[int, tuple[dict, tuple]] = {}
 
 
-def _defaults(kind: registry.Kind) -> tuple[dict, tuple]:
+def kind_defaults(kind: registry.Kind) -> tuple[dict, tuple]:
     """A kind's default arguments and its required ones, worked out once per kind (by
     identity: Keras's GRU and PyTorch's GRU share a class name)."""
     if id(kind) not in _DEFAULTS:
@@ -348,7 +348,7 @@ def _nested(kind: registry.Kind, key: str, node: Node, path: str, keypath: str):
             return cells
         # keras.layers.RNN wraps a list of cells in StackedRNNCells
         stacked = registry.KINDS["StackedRNNCells"]
-        args = {**_defaults(stacked)[0], "cells": cells}
+        args = {**kind_defaults(stacked)[0], "cells": cells}
         return LayerSpec(stacked, args, _at(node, path, keypath))
     inner = _layer(node, path, keypath, cell=key == "cell")
     if kind.class_name == "Bidirectional" and inner.kind.class_name not in registry.RECURRENT:

@@ -3,6 +3,8 @@
 Keras, read back to the summaries of their specs. GRU_PARAMS_SEED replays a failure."""
 
 import itertools
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,10 @@ def test_seed_spec_saved_by_keras_reads_back_the_same(tensorflow, path, tmp_path
     build = keras_functional.build if "inputs" in spec else keras_models.build
     model = build(spec)
     ours = summarize(load_spec(path))
+    os.environ["COLUMNS"] = "120"
+    printed = []
+    model.summary(print_fn=lambda text, **_: printed.append(text))  # rows in Keras's order, Connected to
+    assert render.summary_text(ours, columns=120) == re.sub(r"[ \t]+\n", "\n", "".join(printed))
     for suffix in (".keras", ".h5"):
         saved = tmp_path / (path.stem + suffix)
         model.save(saved)
