@@ -53,6 +53,13 @@ def shown(value) -> str:
     return r.repr(value)
 
 
+def fmt(shape) -> str:
+    """As Keras prints shapes: (None, 75), or [(None, 4), (None, 4)] for several."""
+    if isinstance(shape, list):
+        return "[" + ", ".join(fmt(s) for s in shape) + "]"
+    return "(" + ", ".join(str(d) for d in shape) + ")"  # no trailing comma, as Keras
+
+
 def positive_int(key: str, value) -> int:
     """`value` if it is a whole number above zero, else an ArgumentError naming `key`."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Callable, NamedTuple
 
-from .errors import ArgumentError, boolean, closest, positive_int, shown
+from .errors import ArgumentError, boolean, closest, fmt, positive_int, shown
 from .formulas import GateCount, count_layer
 
 Shape = tuple  # (None, 28, 75)
@@ -195,13 +195,6 @@ def _known(shape: Shape, axis: int, what: str) -> int:
     if size is None:
         raise ArgumentError(f"needs a known size for the {what} axis, got {fmt(shape)}")
     return size
-
-
-def fmt(shape) -> str:
-    """As Keras prints shapes: (None, 75), or [(None, 4), (None, 4)] for several."""
-    if isinstance(shape, list):
-        return "[" + ", ".join(fmt(s) for s in shape) + "]"
-    return "(" + ", ".join(str(d) for d in shape) + ")"  # no trailing comma, as Keras
 
 
 def conv_length(size, kernel, stride, dilation, padding):

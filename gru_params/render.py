@@ -11,7 +11,7 @@ import textwrap
 
 from .conventions import CONVENTIONS, PARTS
 from .formulas import LayerCount
-from .layers import fmt
+from .errors import fmt
 
 BYTES_PER_PARAM = 4  # float32, as Keras and torchinfo size parameters
 

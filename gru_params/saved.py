@@ -258,7 +258,10 @@ def _functional(config: Node, entries: list, name: Node, path: str) -> Node:
 def _histories(node: Node, path: str, keypath: str) -> list[Ref]:
     """[name, node, tensor] or a list of them, as `output_layers` holds them."""
     items = node.value
-    if isinstance(items, list) and items and not isinstance(items[0].value, list):
+    if not isinstance(items, list) or not items:
+        raise SpecError(_at(node, path, keypath), f"expected [layer, node, tensor] or a list of them, got "
+                                                  f"{describe(node)}")
+    if not isinstance(items[0].value, list):
         items = [node]
     return [_ref(item, path, f"{keypath}[{i}]") for i, item in enumerate(items)]
 
@@ -303,8 +306,10 @@ def _with_call(layer: Node, inbound: Node, path: str, keypath: str) -> Node:
     if isinstance(inbound.value, dict):  # Keras 3: {args: [...], kwargs: {...}}
         args = inbound.value.get("args", Node([], inbound.line, inbound.column))
         kwargs = inbound.value.get("kwargs", Node({}, inbound.line, inbound.column, {}))
-        positional = [_tensors(a, path, f"{keypath}.args[{i}]") for i, a in enumerate(args.value or [])]
-        keywords = kwargs.value if isinstance(kwargs.value, dict) else {}
+        if not isinstance(args.value, list) or not isinstance(kwargs.value, dict):
+            raise SpecError(_at(inbound, path, keypath), "expected a call as {args: [...], kwargs: {...}}")
+        positional = [_tensors(a, path, f"{keypath}.args[{i}]") for i, a in enumerate(args.value)]
+        keywords = kwargs.value
     elif isinstance(inbound.value, list) and inbound.value:  # Keras 2: [[name, node, tensor, kwargs], ...]
         refs = [_ref(n, path, f"{keypath}[{i}]") for i, n in enumerate(inbound.value)]
         first = inbound.value[0].value

@@ -57,3 +57,17 @@ def test_saved_file(path):
     if path.suffix == ".h5":
         require("h5py", "read legacy .h5 files")
     assert_same_as_keras(summarize(load_spec(path)), BY_NAME[path.stem], str(path))
+
+
+KERAS2_DIR = GOLDEN_DIR / "keras2"
+KERAS2 = json.loads((KERAS2_DIR / "keras2.json").read_text())["models"]
+
+
+@pytest.mark.parametrize("name", sorted(KERAS2))
+def test_json_saved_by_keras2(name):
+    """Keras 2's legacy format ([[name, node, tensor, kwargs]] nodes, time_major, ...)."""
+    expected = KERAS2[name]
+    s = summarize(load_spec(KERAS2_DIR / f"{name}.json"))
+    assert (s.total_params, s.trainable_params) == (expected["total_params"], expected["trainable_params"])
+    assert {r.name: r.params for r in s.rows} == expected["layers"]
+    assert load_spec(KERAS2_DIR / f"{name}.json").keras2

@@ -17,6 +17,8 @@ multi-head attention, residual merges, ...), each with its spec, every row with 
 `Connected to`, the totals, the printed summaries and `model.to_json()`. Three of them are
 also kept as saved by Keras, in tests/golden/saved/ (.keras and .h5).
 
+tests/golden/keras2/: two specs of specs/ as Keras 2 (tf_keras) writes them to JSON.
+
 examples/mnist_gru.keras and examples/seq2seq.json: two specs of specs/ as Keras saves them,
 for the README's examples of reading saved models.
 
@@ -58,9 +60,11 @@ REFERENCE = {
 
 
 def main() -> None:
-    which = sys.argv[1:] or ["layers", "models", "functional", "examples", "torch", "flax", "onnx", "torchinfo"]
+    which = sys.argv[1:] or ["layers", "models", "functional", "examples", "keras2", "torch", "flax", "onnx", "torchinfo"]
     if "examples" in which:
         make_examples()
+    if "keras2" in which:
+        make_keras2()
     if "functional" in which:
         make_functional()
     if "layers" in which:
@@ -133,6 +137,29 @@ def make_examples() -> None:
     seq2seq = keras_functional.build(read_spec(root / "specs" / "seq2seq_translator.yaml"))
     (root / "examples" / "seq2seq.json").write_text(seq2seq.to_json())
     print("wrote examples/mnist_gru.keras and examples/seq2seq.json")
+
+
+def make_keras2() -> None:
+    """tests/golden/keras2/: a functional and a Sequential model as Keras 2 (tf_keras) saves
+    them to JSON, in its legacy format, with what Keras 2 counts (keras2.json)."""
+    import tf_keras
+
+    from tests.live import read_spec
+
+    root, out = GOLDEN.parents[1], GOLDEN / "keras2"
+    out.mkdir(exist_ok=True)
+    models = {"seq2seq": keras_functional.build(read_spec(root / "specs" / "seq2seq_translator.yaml"), tf_keras),
+              "imdb_lstm": keras_models.build(dict(read_spec(root / "specs" / "imdb_lstm.yaml"), name="imdb_lstm"),
+                                              tf_keras)}
+    counts = {}
+    for name, model in models.items():
+        (out / f"{name}.json").write_text(model.to_json())
+        trainable = sum(int(w.shape.num_elements()) for w in model.trainable_weights)
+        counts[name] = {"total_params": int(model.count_params()), "trainable_params": trainable,
+                        "layers": {layer.name: int(layer.count_params()) for layer in model.layers}}
+    (out / "keras2.json").write_text(json.dumps({"generator": "tests/oracle/make_golden.py", "tf_keras": tf_keras.__version__,
+                                                 "models": counts}, indent=1) + "\n")
+    print(f"wrote {len(models)} Keras 2 models to {out}")
 
 
 def make_layers() -> None:
