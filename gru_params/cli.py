@@ -152,12 +152,12 @@ def layer(
 
 @app.command()
 def summary(
-    specs: Annotated[list[Path], typer.Argument(metavar="SPEC...", help="Model spec files (YAML).")],
+    specs: Annotated[list[Path], typer.Argument(metavar="SPEC...", help="Model specs (YAML) or saved Keras models (.keras, .json, .h5).")],
     show_trainable: Annotated[bool, typer.Option("--show-trainable", help="Add Keras's Trainable column.")] = False,
     expand: Annotated[bool, typer.Option("--expand", help="Show wrapped layers and each recurrent gate.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
 ) -> None:
-    """A Keras-style summary of each model spec, as model.summary() prints it."""
+    """A Keras-style summary of each model spec or saved model, as model.summary() prints it."""
     from . import api
 
     results, failed = [], False
@@ -218,7 +218,7 @@ def convert(
 
 @app.command()
 def check(
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Spec files, or folders of *.yaml / *.yml.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Specs, saved Keras models, or folders of *.yaml / *.yml.")],
     format: Annotated[CheckFormat, typer.Option("--format", "-f", case_sensitive=False)] = CheckFormat.table,
 ) -> None:
     """Check specs against their `expect` and `budget` blocks. Exit 0 all pass, 1 a check

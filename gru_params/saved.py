@@ -115,8 +115,8 @@ def _field(node: Node, key: str, path: str, keypath: str, kind=None) -> Node:
         raise SpecError(_at(node, path, keypath), f"expected a Keras config with `{key}`, got {describe(node)}")
     value = node.value[key]
     if kind is not None and not isinstance(value.value, kind):
-        raise SpecError(_at(value, path, f"{keypath}.{key}"), f"expected {kind.__name__} for `{key}`, got "
-                                                              f"{describe(value)}")
+        what = {str: "a name", dict: "a mapping", list: "a list"}[kind]
+        raise SpecError(_at(value, path, f"{keypath}.{key}"), f"expected {what} for `{key}`, got {describe(value)}")
     return value
 
 

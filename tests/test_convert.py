@@ -101,3 +101,17 @@ def test_convert_reports_a_broken_archive(tmp_path):
     result = runner.invoke(app, ["convert", str(path)])
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"Error: {path}: is not a .keras archive (not a readable zip file)\n"
+
+
+def test_check_and_summary_take_saved_models():
+    paths = ["examples/mnist_gru.keras", "examples/seq2seq.json", "tests/golden/keras2/imdb_lstm.json"]
+    result = runner.invoke(app, ["check", *paths, "--format", "json"])
+    assert result.exit_code == 0, result.stdout
+    files = json.loads(result.stdout)["files"]
+    assert [(f["path"], f["ok"], f["total_params"]) for f in files] == [
+        ("examples/mnist_gru.keras", True, 24385), ("examples/seq2seq.json", True, 718173),
+        ("tests/golden/keras2/imdb_lstm.json", True, 328353)]
+    summary = runner.invoke(app, ["summary", "examples/seq2seq.json", "--format", "json"])
+    rows = json.loads(summary.stdout)["layers"]
+    assert [r["name"] for r in rows] == ["encoder_inputs", "decoder_inputs", "encoder", "decoder", "head"]
+    assert rows[3]["connected_to"] == ["decoder_inputs[0][0]", "encoder[0][1]", "encoder[0][2]"]
