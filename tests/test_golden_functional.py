@@ -29,6 +29,9 @@ def test_golden_functional_models_cover_the_graph_layers():
     assert {"LSTM", "GRU", "SimpleRNN", "Bidirectional"} <= set(found)
     calls = Counter(k for m in MODELS for entry in m["spec"]["layers"] for k in entry if k[0].islower())
     assert calls["initial_state"] >= 6 and calls["value"] >= 1 and calls["return_attention_scores"] >= 1
+    seq2seq = [m for m in MODELS if "initial_state" in json.dumps(m["spec"])]
+    for kind in ("SimpleRNN", "LSTM", "GRU"):  # seq2seq with initial states, for each recurrent kind
+        assert sum(kind in json.dumps(m["spec"]) for m in seq2seq) >= 3, kind
     printed = [m["summary"] for m in MODELS]
     assert sum("Connected to" in p for p in printed) >= 30  # graphs
     assert sum("Connected to" not in p for p in printed) >= 3  # chains: no column, as Keras

@@ -75,7 +75,7 @@ class _Graph:
 
 
 def _seq2seq(rng, g, variant):
-    kind = rng.choice(RNN)
+    kind = RNN[variant % len(RNN)]
     units, enc_in, dec_in = _units(rng), rng.choice([None, 10]), rng.choice([None, 12])
     inputs = {"encoder_inputs": [enc_in, rng.choice([5, 71])], "decoder_inputs": [dec_in, rng.choice([7, 93])]}
     enc_src, dec_src = "encoder_inputs", "decoder_inputs"
@@ -93,13 +93,13 @@ def _seq2seq(rng, g, variant):
 
 
 def _bidirectional_seq2seq(rng, g, variant):
-    """A Bidirectional LSTM encoder whose forward and backward states are concatenated."""
-    units = _units(rng)
+    """A Bidirectional encoder whose forward and backward states, concatenated, start the decoder."""
+    kind, units = RNN[variant % len(RNN)], _units(rng)
     inputs = {"source": [None, rng.choice([8, 16])], "target": [None, rng.choice([8, 16])]}
-    enc = g.add({"Bidirectional": {"layer": {"LSTM": {"units": units, "return_state": True}}}}, "encoder", inputs="source")
-    h = g.add({"Concatenate": {}}, inputs=[f"{enc}[1]", f"{enc}[3]"])
-    c = g.add({"Concatenate": {}}, inputs=[f"{enc}[2]", f"{enc}[4]"])
-    dec = g.add(_rnn(rng, "LSTM", 2 * units, return_sequences=True), "decoder", inputs="target", initial_state=[h, c])
+    enc = g.add({"Bidirectional": {"layer": {kind: {"units": units, "return_state": True}}}}, "encoder", inputs="source")
+    n = STATES[kind]  # the encoder returns its output, then n forward and n backward states
+    states = [g.add({"Concatenate": {}}, inputs=[f"{enc}[{1 + i}]", f"{enc}[{1 + n + i}]"]) for i in range(n)]
+    dec = g.add(_rnn(rng, kind, 2 * units, return_sequences=True), "decoder", inputs="target", initial_state=states)
     head = g.add({"TimeDistributed": {"layer": {"Dense": {"units": 8}}}}, inputs=dec)
     return inputs, [head]
 
