@@ -15,7 +15,7 @@ import random
 import re
 import warnings
 
-from tests.oracle.keras_models import keras_layer
+from tests.oracle.keras_models import keras_layer, keras_says
 
 COLUMNS = 160  # the terminal width the summaries are printed for (Keras caps the line at 108)
 RNN = ["SimpleRNN", "LSTM", "GRU"]
@@ -296,21 +296,7 @@ def describe(spec: dict, save_dir=None) -> dict:
         connected = [f"{t._keras_history.operation.name}[{t._keras_history.node_index}][{t._keras_history.tensor_index}]"
                      for node in layer._inbound_nodes if id(node) in relevant for t in node.input_tensors]
         rows.append([layer.name, type(layer).__name__, shape, int(layer.count_params()), int(trainable), connected])
-    printed = {}
-    for show_trainable in (False, True):
-        captured = []
-        model.summary(print_fn=lambda text, **_: captured.append(text), show_trainable=show_trainable)
-        printed["trainable" if show_trainable else "plain"] = re.sub(r"[ \t]+\n", "\n", "".join(captured))
     if save_dir is not None:
         for suffix in (".keras", ".h5"):
             model.save(os.path.join(save_dir, spec["name"] + suffix))
-    return {
-        "spec": spec,
-        "rows": rows,
-        "total_params": int(model.count_params()),
-        "trainable_params": int(count_params(model.trainable_weights)),
-        "non_trainable_params": int(count_params(model.non_trainable_weights)),
-        "summary": printed["plain"],
-        "summary_trainable": printed["trainable"],
-        "json": model.to_json(),
-    }
+    return {"spec": spec, "rows": rows, **keras_says(model), "json": model.to_json()}

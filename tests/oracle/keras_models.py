@@ -237,14 +237,20 @@ def describe(spec: dict) -> dict:
         shape = Text.from_markup(format_layer_shape(layer)).plain
         trainable = count_params(layer.trainable_weights)
         rows.append([layer.name, type(layer).__name__, shape, int(layer.count_params()), int(trainable)])
+    return {"spec": spec, "rows": rows, **keras_says(model)}
+
+
+def keras_says(model) -> dict:
+    """The totals Keras counts for `model`, and the summaries it prints (plain and with
+    show_trainable), trailing spaces trimmed as the engine writes none."""
+    from keras.src.utils.summary_utils import count_params
+
     printed = {}
     for show_trainable in (False, True):
         captured = []
         model.summary(print_fn=lambda text, **_: captured.append(text), show_trainable=show_trainable)
         printed["trainable" if show_trainable else "plain"] = re.sub(r"[ \t]+\n", "\n", "".join(captured))
     return {
-        "spec": spec,
-        "rows": rows,
         "total_params": int(model.count_params()),
         "trainable_params": int(count_params(model.trainable_weights)),
         "non_trainable_params": int(count_params(model.non_trainable_weights)),
