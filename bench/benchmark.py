@@ -158,6 +158,26 @@ LOAD_KERAS = (
 )
 
 
+def _big_saved_model(source: str, n: int) -> str:
+    """A to_json() file with `n` more Dense layers chained after the model's last one."""
+    import copy
+    import json
+
+    with open(source) as f:
+        config = json.load(f)
+    layers = config["config"]["layers"]
+    last = layers[-1]
+    previous = last["name"]
+    for i in range(n):
+        layer = copy.deepcopy(last)
+        layer["name"] = layer["config"]["name"] = f"dense_{i}"
+        layer["inbound_nodes"][0]["args"][0]["config"]["keras_history"] = [previous, 0, 0]
+        layers.append(layer)
+        previous = layer["name"]
+    config["config"]["output_layers"] = [previous, 0, 0]
+    return json.dumps(config)
+
+
 def saved(runs: int, keras_runs: int, keras: bool) -> None:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     os.chdir(root)
@@ -181,6 +201,12 @@ def saved(runs: int, keras_runs: int, keras: bool) -> None:
             previous = f"a{i}"
     table, as_json = interleaved([cli() + ["summary", big], cli() + ["summary", big, "--format", "json"]], runs)
     rows += [("`gru-params summary` of a 10,000-layer functional spec, table", table), ("the same, `--format json`", as_json)]
+    big_saved = os.path.join(folder, "big_saved.json")
+    with open(big_saved, "w") as f:
+        f.write(_big_saved_model(os.path.join(root, "examples", "seq2seq.json"), 10_000))
+    size = os.path.getsize(big_saved) / 2**20
+    rows.append((f"`gru-params summary` of a saved 10,000-layer model ({size:.1f} MiB of JSON)",
+                 median_seconds(cli() + ["summary", big_saved], max(3, runs // 3))))
     yaml_time = rows[0][1]
     print(f"\nSaved models and functional specs (medians of {runs}):\n")
     print("| command | median | vs. the YAML spec |")

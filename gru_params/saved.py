@@ -10,11 +10,12 @@ layer's `inbound_nodes`, in the Keras 3 form ({args, kwargs}) or the Keras 2 one
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 
 from . import layers as registry
-from .errors import SpecError, Where, closest, shown
+from .errors import GruParamsError, SpecError, Where, closest, shown
 from .spec import ModelSpec, Ref, from_node
 from .yamlnodes import MAX_BYTES, Node, describe, parse, read_text
 
@@ -45,11 +46,35 @@ def load_saved(path) -> ModelSpec:
         text, where = read_text(path), path
     else:
         (text, version), where = _h5_config(path), f"{path}:model_config"
-    root = parse(text, where, "JSON")
-    spec = from_node(_spec_tree(root, where, os.path.splitext(os.path.basename(path))[0]), where)
+    name = os.path.splitext(os.path.basename(path))[0]
+    try:  # fast: json's C parser, no positions
+        root = _unplaced(json.loads(text))
+        spec = from_node(_spec_tree(root, where, name), where)
+    except (GruParamsError, ValueError, RecursionError):
+        # again with every node's line and column (ten times slower), to say where the error is
+        root = parse(text, where, "JSON")
+        spec = from_node(_spec_tree(root, where, name), where)
     if version is None and root is not None and isinstance(root.value, dict) and "keras_version" in root.value:
         version = root.value["keras_version"].value
     return spec._replace(keras2=str(version).startswith("2."))
+
+
+# The keys this module reads as structure; any other value (an initializer, a dtype policy)
+# only goes to the spec parser's `plain`, so it stays plain data inside its Node.
+_STRUCTURE = {"class_name", "config", "layers", "layer", "backward_layer", "cell", "cells", "name", "trainable"}
+_ALL_OF_IT = {"inbound_nodes", "input_layers", "output_layers", "batch_shape", "batch_input_shape",
+              "build_input_shape"}
+
+
+def _unplaced(value, deep: bool = False) -> Node:
+    """JSON data as a Node tree without positions (line 0): enough when nothing is wrong."""
+    if isinstance(value, dict):
+        items = {k: _unplaced(v, deep or k in _ALL_OF_IT) if deep or k in _STRUCTURE or k in _ALL_OF_IT
+                 else Node(v, 0, 0) for k, v in value.items()}
+        return Node(items, 0, 0, dict.fromkeys(items, (0, 0)))
+    if isinstance(value, list):
+        return Node([_unplaced(v, deep) for v in value], 0, 0)
+    return Node(value, 0, 0)
 
 
 def _archive_config(path: str) -> str:
@@ -197,7 +222,8 @@ def _layer_tree(entry: Node, path: str, keypath: str) -> Node:
         if key in _NESTED and value.value is not None:
             value = _layer_tree(value, path, f"{keypath}.config.{key}")
         elif (class_name.value, key) in _KERAS2_ONE_ITEM and isinstance(value.value, list) and len(value.value) == 1:
-            value = value.value[0]
+            first = value.value[0]
+            value = first if isinstance(first, Node) else Node(first, value.line, value.column)
         args[key] = value
     return _mapping({class_name.value: _mapping(args, config)}, entry)
 
