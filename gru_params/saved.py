@@ -269,16 +269,13 @@ def _functional(config: Node, entries: list, name: Node, path: str) -> Node:
                             f"layer `{layer_name}` is called {len(nodes.value)} times; gru-params reads models "
                             "whose layers are each called once (no shared layers)")
         layers.append((layer, nodes.value[0], f"{keypath}.inbound_nodes[0]"))
-    spec = {"name": name, "inputs": _mapping(inputs, config),
-            "layers": Node([layer for layer, _, _ in layers], config.line, config.column)}
+    calls = [_with_call(layer, node, path, keypath) for layer, node, keypath in layers]
+    spec = {"name": name, "inputs": _mapping(inputs, config), "layers": Node(calls, config.line, config.column)}
     outputs = config.value.get("output_layers")
     if outputs is not None:
         spec["outputs"] = Node([Node(str(r), r.where.line, r.where.column) for r in
                                 _histories(outputs, path, "config.output_layers")], outputs.line, outputs.column)
-    tree = _mapping(spec, config)
-    tree.value["layers"] = Node([_with_call(layer, node, path, keypath) for layer, node, keypath in layers],
-                                config.line, config.column)
-    return tree
+    return _mapping(spec, config)
 
 
 def _histories(node: Node, path: str, keypath: str) -> list[Ref]:
