@@ -161,25 +161,18 @@ def _functional(spec: ModelSpec, names: dict | None = None, called_on: list | No
                                          f"({', '.join(i.name for i in spec.inputs)})")
         calls[id(layer)] = _call(layer, default)
         previous = layer
-    for call in calls.values():
-        for ref in call.tensors:
-            if ref.name not in owner:
-                raise SpecError(ref.where, f"unknown input or layer `{ref.name}`{closest(ref.name, owner)}")
     outputs = spec.outputs or (Ref(names[id(spec.layers[-1])], None, spec.layers[-1].where),)
-    for ref in outputs:
+    for ref in (*(r for call in calls.values() for r in call.tensors), *outputs):
         if ref.name not in owner:
             raise SpecError(ref.where, f"unknown input or layer `{ref.name}`{closest(ref.name, owner)}")
 
     rows: dict[str, Row] = {i.name: _input_row(i) for i in spec.inputs}
     for layer in _in_call_order(spec.layers, calls, names, owner):
         call = calls[id(layer)]
-
-        def shapes(value):
-            return _tensor_shape(value, rows) if isinstance(value, Ref) else [_tensor_shape(r, rows) for r in value]
-
-        shape = shapes(call.positional[0])
-        keywords = {k: shapes(v) if layer.kind.call[k] in (TENSOR, TENSORS) else v for k, v in call.keywords.items()}
-        keywords.update((k, shapes(r)) for k, r in zip(layer.kind.positional, call.positional[1:]))
+        shape = _shapes(call.positional[0], rows)
+        keywords = {k: _shapes(v, rows) if layer.kind.call[k] in (TENSOR, TENSORS) else v
+                    for k, v in call.keywords.items()}
+        keywords.update((k, _shapes(r, rows)) for k, r in zip(layer.kind.positional, call.positional[1:]))
         connected = tuple(f"{r.name}[0][{r.index or 0}]" for r in call.tensors)
         rows[names[id(layer)]] = _build(layer, shape, names[id(layer)], names, keywords)._replace(
             connected_to=connected)
@@ -194,6 +187,11 @@ def _functional(spec: ModelSpec, names: dict | None = None, called_on: list | No
 
 def _input_row(i: InputSpec) -> Row:
     return Row(i.name, "InputLayer", (None, *i.shape), 0, 0, True, (), (), (), i.where.line)
+
+
+def _shapes(value, rows: dict):
+    """The shape of one referenced tensor, or the list of shapes of several."""
+    return _tensor_shape(value, rows) if isinstance(value, Ref) else [_tensor_shape(r, rows) for r in value]
 
 
 def _tensor_shape(ref: Ref, rows: dict):

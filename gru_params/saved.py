@@ -16,10 +16,9 @@ import zipfile
 
 from . import layers as registry
 from .errors import GruParamsError, SpecError, Where, closest, shown
-from .spec import ModelSpec, Ref, from_node
+from .spec import SAVED_SUFFIXES, ModelSpec, Ref, from_node
 from .yamlnodes import MAX_BYTES, Node, describe, parse, read_text
 
-SUFFIXES = (".keras", ".json", ".h5", ".hdf5")
 MODELS = ("Sequential", "Functional", "Model")
 _NESTED = {"layer", "backward_layer", "cell", "cells"}
 # Keys of a saved layer config that are not constructor arguments
@@ -32,7 +31,7 @@ _KERAS2_ONE_ITEM = {("BatchNormalization", "axis")}  # Keras 2 saves axis=-1 as 
 
 
 def is_saved_model(path) -> bool:
-    return os.fspath(path).lower().endswith(SUFFIXES)
+    return os.fspath(path).lower().endswith(SAVED_SUFFIXES)
 
 
 def load_saved(path) -> ModelSpec:

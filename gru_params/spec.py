@@ -63,6 +63,7 @@ class ModelSpec(NamedTuple):
     keras2: bool = False
 
 
+SAVED_SUFFIXES = (".keras", ".json", ".h5", ".hdf5")  # a model Keras saved, read by saved.py
 TOP_KEYS = ("name", "framework", "input", "inputs", "layers", "outputs", "expect", "budget")
 CALL_KEYS = frozenset({"inputs"}.union(*(k.call for k in registry.KINDS.values())))
 _REF = re.compile(r"(.+)\[(\d+)\]")
@@ -75,7 +76,7 @@ def load_spec(path) -> ModelSpec:
     """Read and validate the spec at `path`: a YAML spec, or a model saved by Keras (.keras,
     .json, .h5). Raises `SpecError` (file, line, key) on bad input."""
     path = os.fspath(path)
-    if path.lower().endswith((".keras", ".json", ".h5", ".hdf5")):
+    if path.lower().endswith(SAVED_SUFFIXES):
         from .saved import load_saved
 
         return load_saved(path)
