@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
+
+from .limits import MAX_INT
 
 
 class GruParamsError(Exception):
-    """Base class for every error caused by input, never by a bug."""
+    """Base class for every error caused by input, never by a bug. Its message is always
+    one line: a line break or control character from the input is shown escaped."""
+
+    def __init__(self, *args):
+        super().__init__(*(one_line(a) if isinstance(a, str) else a for a in args))
+
+
+# Control characters, and the characters Python's str.splitlines() breaks on
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and control characters escaped: `a\\nb`, `\\x01`."""
+    return _BREAKS.sub(lambda m: repr(m[0])[1:-1], text) if _BREAKS.search(text) else text
+
+
+class InternalError(GruParamsError):
+    """A bug met while reading or counting one file of many: that file's error, so that the
+    others are still reported."""
 
 
 class ArgumentError(GruParamsError):
@@ -32,7 +53,7 @@ class SpecError(GruParamsError):
     def __init__(self, where: Where, message: str):
         super().__init__(f"{where}: {message}")
         self.where = where
-        self.message = message
+        self.message = one_line(message)
 
 
 def closest(name: str, choices) -> str:
@@ -50,7 +71,17 @@ def shown(value) -> str:
 
     r = reprlib.Repr()
     r.maxlevel, r.maxlist, r.maxdict, r.maxstring, r.maxother = 2, 4, 4, 40, 40
+    r.repr_int = _short_int
     return r.repr(value)
+
+
+def _short_int(value: int, level: int = 0) -> str:
+    """An integer in a message: whole when short, else its size (a huge one is never
+    converted whole: Python refuses past 4,300 digits)."""
+    if -10**30 < value < 10**30:
+        return str(value)
+    digits = int(abs(value).bit_length() * 0.30103) + 1
+    return f"{'a negative ' if value < 0 else 'an '}integer of about {digits:,} digits"
 
 
 def fmt(shape) -> str:
@@ -60,10 +91,19 @@ def fmt(shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ")"  # no trailing comma, as Keras
 
 
-def positive_int(key: str, value) -> int:
+def positive_int(key: str, value, maximum: int = MAX_INT) -> int:
     """`value` if it is a whole number above zero, else an ArgumentError naming `key`."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ArgumentError(f"expected a positive integer for `{key}`, got {shown(value)}")
+    return at_most(key, value, maximum)
+
+
+def at_most(key: str, value: int, maximum: int = MAX_INT) -> int:
+    """`value` if it is at most `maximum` (by default the int64 limit that every framework's
+    shapes have), else an ArgumentError."""
+    if value > maximum:
+        limit = "the int64 limit of every framework" if maximum == MAX_INT else "gru-params's limit"
+        raise ArgumentError(f"expected at most {maximum:,} for `{key}` ({limit}), got {shown(value)}")
     return value
 
 

@@ -9,11 +9,13 @@ in `infer`), and returns a `Built`. Shape rules follow each class's
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable, NamedTuple
 
 from .errors import ArgumentError, boolean, closest, fmt, positive_int, shown
 from .formulas import GateCount, count_layer
+from .limits import MAX_RANK
 
 Shape = tuple  # (None, 28, 75)
 
@@ -151,8 +153,9 @@ def optional_ints(n: int):
 
 
 def int_list(key, value):
-    if not isinstance(value, list) or not value or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
-        raise ArgumentError(f"expected a list of integers for `{key}`, got {shown(value)}")
+    if not isinstance(value, list) or not 0 < len(value) <= MAX_RANK or any(
+            isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise ArgumentError(f"expected a list of 1 to {MAX_RANK} integers for `{key}`, got {shown(value)}")
     return tuple(value)
 
 
@@ -161,8 +164,9 @@ def optional_ints_list(key, value):
     if value is None:
         return None
     values = value if isinstance(value, list) else [value]
-    if not values or any(isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in values):
-        raise ArgumentError(f"expected a positive integer or a list of them for `{key}`, got {shown(value)}")
+    if not 0 < len(values) <= MAX_RANK or any(isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in values):
+        raise ArgumentError(f"expected a positive integer or a list of 1 to {MAX_RANK} of them for `{key}`, "
+                            f"got {shown(value)}")
     return tuple(values)
 
 
@@ -171,10 +175,11 @@ def axis_arg(key, value):
 
 
 def input_shape_arg(key, value):
-    if not isinstance(value, list) or any(
+    if not isinstance(value, list) or len(value) > MAX_RANK or any(
         v is not None and (isinstance(v, bool) or not isinstance(v, int) or v <= 0) for v in value
     ):
-        raise ArgumentError(f"expected a list of positive integers or nulls for `{key}`, got {shown(value)}")
+        raise ArgumentError(f"expected a list of at most {MAX_RANK} positive integers or nulls for `{key}`, "
+                            f"got {shown(value)}")
     return tuple(value)
 
 
@@ -369,10 +374,11 @@ def _conv_lstm(rank: int) -> Kind:
 RECURRENT = ("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 
 
-def _bidirectional_build(cfg, shape, nested, initial_state=None, mask=None):
+def _bidirectional_build(cfg, shape, nested, initial_state=None, mask=None, keras2=False):
     """keras/src/layers/rnn/bidirectional.py compute_output_shape: the forward layer's
     output, its last axis doubled for concat (even when a backward_layer is wider),
     listed twice for merge_mode None, then the states of both directions."""
+    _check_directions(cfg["layer"].args, cfg["backward_layer"], keras2)
     forward, f_row = nested(cfg["layer"], shape, "forward_")
     if cfg["backward_layer"] is not None:
         backward, b_row = nested(cfg["backward_layer"], shape)
@@ -388,6 +394,25 @@ def _bidirectional_build(cfg, shape, nested, initial_state=None, mask=None):
     if states or mode is None:
         outputs = [*outputs, *states, *states]
     return Built(outputs if len(outputs) > 1 else outputs[0], forward.weights + backward.weights, (f_row, b_row))
+
+
+def _check_directions(forward: dict, backward, keras2: bool) -> None:
+    """Bidirectional._verify_layer_config: the two directions must read the sequence in
+    opposite orders and agree on what they return. Without a backward_layer, Keras 3 makes
+    one with go_backwards=True (keras/src/layers/rnn/bidirectional.py), so a forward layer
+    that goes backwards is refused; Keras 2 flips the flag instead (tf_keras, same file)."""
+    if backward is None:
+        backward = {**forward, "go_backwards": not forward["go_backwards"] if keras2 else True}
+    else:
+        backward = backward.args
+    if forward["go_backwards"] == backward["go_backwards"]:
+        raise ArgumentError(f"the forward and backward layers must have different `go_backwards` values, got "
+                            f"{forward['go_backwards']} for both" + ("; Keras 3 runs the backward copy with "
+                            "go_backwards=True, so the wrapped layer must not" if forward["go_backwards"] else ""))
+    for key in ("stateful", "return_sequences", "return_state"):
+        if forward[key] != backward[key]:
+            raise ArgumentError(f"the forward and backward layers must agree on `{key}`, got {forward[key]} and "
+                                f"{backward[key]}")
 
 
 def _states_of(built: Built) -> list:
@@ -837,4 +862,10 @@ TORCH_KINDS: dict[str, Kind] = _registry(
          _torch_layer_norm),
 )
 
-REGISTRIES = {"keras": KINDS, "pytorch": TORCH_KINDS}
+# Keras 2 (tf_keras): today's layers, with Keras 2's rules where they differ
+KERAS2_KINDS: dict[str, Kind] = {
+    **KINDS,
+    "Bidirectional": KINDS["Bidirectional"]._replace(build=functools.partial(_bidirectional_build, keras2=True)),
+}
+
+REGISTRIES = {"keras": KINDS, "keras2": KERAS2_KINDS, "pytorch": TORCH_KINDS}

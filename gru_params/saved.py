@@ -11,13 +11,18 @@ layer's `inbound_nodes`, in the Keras 3 form ({args, kwargs}) or the Keras 2 one
 from __future__ import annotations
 
 import json
+import lzma
 import os
+import struct
 import zipfile
+import zlib
 
 from . import layers as registry
 from .errors import GruParamsError, SpecError, Where, closest, shown
+from .files import open_regular, path_text
+from .limits import MAX_BYTES, MAX_DEPTH, MAX_INT, MAX_INT_DIGITS
 from .spec import SAVED_SUFFIXES, ModelSpec, Ref, from_node
-from .yamlnodes import MAX_BYTES, Node, describe, parse, read_text
+from .yamlnodes import Node, describe, parse, read_text
 
 MODELS = ("Sequential", "Functional", "Model")
 _NESTED = {"layer", "backward_layer", "cell", "cells"}
@@ -31,31 +36,72 @@ _KERAS2_ONE_ITEM = {("BatchNormalization", "axis")}  # Keras 2 saves axis=-1 as 
 
 
 def is_saved_model(path) -> bool:
-    return os.fspath(path).lower().endswith(SAVED_SUFFIXES)
+    return path_text(path).lower().endswith(SAVED_SUFFIXES)
 
 
 def load_saved(path) -> ModelSpec:
     """Read the model saved at `path`. Raises `SpecError` (file, line, key) on bad input."""
-    path = os.fspath(path)
+    path = path_text(path)
     suffix = os.path.splitext(path)[1].lower()
     version = None
     if suffix == ".keras":
-        text, where = _archive_config(path), f"{path}:config.json"
+        (text, version), where = _archive_config(path), f"{path}:config.json"
     elif suffix == ".json":
         text, where = read_text(path), path
     else:
         (text, version), where = _h5_config(path), f"{path}:model_config"
     name = os.path.splitext(os.path.basename(path))[0]
+    data = _json(text, where)
+    if version is None and isinstance(data, dict):
+        version = data.get("keras_version")
+    keras2 = isinstance(version, str) and version.startswith("2.")
     try:  # fast: json's C parser, no positions
-        root = _unplaced(json.loads(text))
-        spec = from_node(_spec_tree(root, where, name), where)
-    except (GruParamsError, ValueError, RecursionError):
-        # again with every node's line and column (ten times slower), to say where the error is
-        root = parse(text, where, "JSON")
-        spec = from_node(_spec_tree(root, where, name), where)
-    if version is None and root is not None and isinstance(root.value, dict) and "keras_version" in root.value:
-        version = root.value["keras_version"].value
-    return spec._replace(keras2=str(version).startswith("2."))
+        return from_node(_spec_tree(_unplaced(data), where, name, keras2), where)
+    except GruParamsError as error:
+        fast = error
+    # again with every node's line and column (ten times slower), to say where the error is
+    from_node(_spec_tree(parse(text, where, "JSON"), where, name, keras2), where)
+    raise fast  # the slow reading found nothing: the first error stands, without a line
+
+
+def _json(text: str, where: str):
+    """A config's JSON, with every integer in int64 range and nesting within MAX_DEPTH; else
+    a SpecError, placed at its line and column by the slower YAML reader where it can."""
+    place = ()
+    try:
+        data = json.loads(text, parse_int=_int)
+        if _depth(data) <= MAX_DEPTH:
+            return data
+        problem = f"nests deeper than {MAX_DEPTH} levels"
+    except json.JSONDecodeError as e:
+        if not text.strip():
+            raise SpecError(Where(where), "is empty; expected a Keras model config") from None
+        problem, place = f"JSON syntax error: {e.msg}", (e.lineno, e.colno)
+    except (ValueError, RecursionError):  # an integer out of range, or nesting deeper than json recurses
+        problem = f"nests deeper than {MAX_DEPTH} levels, or holds an integer beyond 64 bits"
+    parse(text, where, "JSON")  # raises the same error with its place, or a YAML syntax error
+    raise SpecError(Where(where, *place), problem)  # what YAML reads but JSON does not (an alias, a comment)
+
+
+def _int(text: str) -> int:
+    value = int(text) if len(text) <= MAX_INT_DIGITS else None
+    if value is None or not -MAX_INT <= value <= MAX_INT:
+        raise ValueError(text)
+    return value
+
+
+def _depth(data) -> int:
+    """How deep lists and mappings nest in `data` (1 for a flat one), or MAX_DEPTH + 1 once it
+    is deeper than that."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            return depth
+        deepest = max(deepest, depth)
+        items = value.values() if isinstance(value, dict) else value
+        todo += [(v, depth + 1) for v in items if isinstance(v, (dict, list))]
+    return deepest if isinstance(data, (dict, list)) else 0
 
 
 # The keys this module reads as structure; any other value (an initializer, a dtype policy)
@@ -76,27 +122,75 @@ def _unplaced(value, deep: bool = False) -> Node:
     return Node(value, 0, 0)
 
 
-def _archive_config(path: str) -> str:
-    """config.json of a .keras archive (a zip file), read without unpacking the weights."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            try:
-                info = archive.getinfo("config.json")
-            except KeyError:
-                raise SpecError(Where(path), "is a zip archive without config.json, not a model saved by "
-                                             "Keras (model.save('model.keras'))") from None
-            if info.file_size > MAX_BYTES:
-                raise SpecError(Where(path), f"has a config.json larger than {MAX_BYTES // 2**20} MiB")
-            data = archive.read(info)
-    except FileNotFoundError:
-        raise SpecError(Where(path), "no such file") from None
-    except IsADirectoryError:
-        raise SpecError(Where(path), "is a directory, not a saved model") from None
-    except (zipfile.BadZipFile, EOFError):
-        raise SpecError(Where(path), "is not a .keras archive (not a readable zip file)") from None
-    except OSError as e:
-        raise SpecError(Where(path), f"cannot be read: {e.strerror or e}") from None
-    return _utf8(data, f"{path}:config.json")
+# What zipfile and zlib raise on an archive that is damaged, encrypted or compressed with a
+# method they do not know: each the file's fault.
+_BAD_ZIP = (EOFError, NotImplementedError, RuntimeError, zlib.error, lzma.LZMAError, ValueError,
+            struct.error)
+
+
+def _archive_config(path: str) -> tuple[str, str | None]:
+    """config.json of a .keras archive (a zip file), read without unpacking the weights, and
+    the Keras version that metadata.json names."""
+    with open_regular(path) as f:
+        try:
+            directory = _zip_directory_size(f)
+            if directory is not None and directory > MAX_BYTES:
+                raise SpecError(Where(path), f"has a zip directory larger than {MAX_BYTES // 2**20} MiB; a .keras "
+                                             "archive holds three files")
+            with zipfile.ZipFile(f) as archive:
+                if "config.json" not in archive.NameToInfo:
+                    raise SpecError(Where(path), "is a zip archive without config.json, not a model saved by "
+                                                 "Keras (model.save('model.keras'))")
+                config = _member(archive, "config.json", path)
+                metadata = _member(archive, "metadata.json", path) if "metadata.json" in archive.NameToInfo else None
+        except zipfile.BadZipFile:
+            raise SpecError(Where(path), "is not a .keras archive (not a readable zip file)") from None
+        except _BAD_ZIP as e:
+            raise SpecError(Where(path), f"is a damaged .keras archive ({type(e).__name__}: {_reason(e)})") from None
+        except OSError as e:
+            raise SpecError(Where(path), f"cannot be read: {e.strerror or e}") from None
+    version = None
+    if metadata is not None:
+        try:
+            version = json.loads(metadata).get("keras_version")
+        except (ValueError, AttributeError, RecursionError):
+            pass  # metadata only names the version; a damaged one leaves it unknown
+    return _utf8(config, f"{path}:config.json"), version
+
+
+def _member(archive: zipfile.ZipFile, name: str, path: str) -> bytes:
+    info = archive.getinfo(name)
+    if info.file_size > MAX_BYTES:
+        raise SpecError(Where(path), f"has a {name} larger than {MAX_BYTES // 2**20} MiB")
+    with archive.open(info) as member:
+        data = member.read(MAX_BYTES + 1)  # no more than declared, whatever the compressed stream holds
+    if len(data) > MAX_BYTES:
+        raise SpecError(Where(path), f"has a {name} larger than {MAX_BYTES // 2**20} MiB")
+    return data
+
+
+def _zip_directory_size(f) -> int | None:
+    """The size of a zip file's central directory, from its end record (zip64's where there
+    is one), read before zipfile reads the whole directory; None when there is no end record."""
+    size = f.seek(0, os.SEEK_END)
+    tail_size = min(size, 65535 + 22)  # the end record, and a comment of at most 64 KiB
+    f.seek(size - tail_size)
+    tail = f.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    directory = struct.unpack_from("<I", tail, at + 12)[0]
+    if directory == 0xFFFFFFFF and at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":
+        f.seek(struct.unpack_from("<Q", tail, at - 12)[0])
+        record = f.read(56)
+        if len(record) == 56 and record[:4] == b"PK\x06\x06":
+            directory = struct.unpack_from("<Q", record, 40)[0]
+    return directory
+
+
+def _reason(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    return text if len(text) < 100 else text[:100] + "..."
 
 
 def _h5_config(path: str) -> tuple[str, str | None]:
@@ -107,25 +201,49 @@ def _h5_config(path: str) -> tuple[str, str | None]:
     except ImportError:
         raise SpecError(Where(path), "reading .h5 files needs h5py: pip install 'gru-params[h5]' "
                                      "(or save the model as .keras)") from None
-    if not os.path.isfile(path):
-        raise SpecError(Where(path), "no such file" if not os.path.exists(path) else "is not a file")
-    try:
-        with h5py.File(path, "r") as f:
-            config, version = f.attrs.get("model_config"), f.attrs.get("keras_version")
-    except OSError:
-        raise SpecError(Where(path), "is not an HDF5 file") from None
+    with open_regular(path) as f:
+        if not f.read(8) == b"\x89HDF\r\n\x1a\n" and not _hdf5_at_offset(f):
+            raise SpecError(Where(path), "is not an HDF5 file")
+        f.seek(0)
+        try:
+            with h5py.File(f, "r") as h5:
+                config, version = h5.attrs.get("model_config"), h5.attrs.get("keras_version")
+        # h5py reports a damaged file with whatever HDF5 and its own code raised (OSError,
+        # KeyError, ValueError, RuntimeError, TypeError, UnicodeDecodeError, ...), and every
+        # one of them is the file's fault: this is the one place that reads HDF5.
+        except Exception as e:  # noqa: BLE001
+            raise SpecError(Where(path), f"is a damaged HDF5 file ({type(e).__name__}: {_reason(e)})") from None
     if config is None:
         raise SpecError(Where(path), "has no model_config: it holds weights only (saved with "
                                      "save_weights?), not a model")
-    text = _utf8(config, f"{path}:model_config") if isinstance(config, bytes) else str(config)
-    return text, version.decode() if isinstance(version, bytes) else version
+    # HDF5 does not tell a variable-length string's size before reading it: refuse it here,
+    # before it is parsed, at the same bound as every other config
+    if not isinstance(config, (str, bytes)):  # numpy's bytes_ is bytes
+        raise SpecError(Where(path), f"has a model_config that is not text (a {type(config).__name__})")
+    if len(config) > MAX_BYTES:
+        raise SpecError(Where(path), f"has a model_config larger than {MAX_BYTES // 2**20} MiB")
+    text = _utf8(config, f"{path}:model_config") if isinstance(config, bytes) else config
+    if isinstance(version, bytes):
+        version = version.decode("utf-8", "replace")
+    return text, version if isinstance(version, str) else None
+
+
+def _hdf5_at_offset(f) -> bool:
+    """HDF5's signature may also stand at 512, 1024, 2048, ... bytes (a user block before it)."""
+    offset = 512
+    while offset < 2**20:
+        f.seek(offset)
+        if f.read(8) == b"\x89HDF\r\n\x1a\n":
+            return True
+        offset *= 2
+    return False
 
 
 def _utf8(data: bytes, where: str) -> str:
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SpecError(Where(where), "is not UTF-8 text") from None
+    except UnicodeDecodeError as e:
+        raise SpecError(Where(where), f"is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})") from None
 
 
 # ---- the config tree to the tree of a spec -------------------------------------------------
@@ -149,7 +267,16 @@ def _mapping(items: dict, at: Node) -> Node:
     return Node(items, at.line, at.column, {k: (v.line, v.column) for k, v in items.items()})
 
 
-def _spec_tree(root: Node | None, path: str, default_name: str) -> Node:
+def _spec_tree(root: Node | None, path: str, default_name: str, keras2: bool) -> Node:
+    """The config as a spec's tree; `framework: keras2` for a file Keras 2 wrote."""
+    tree = _model_tree(root, path, default_name)
+    if keras2:
+        tree.value["framework"] = Node("keras2", tree.line, tree.column)
+        tree.keys["framework"] = (tree.line, tree.column)
+    return tree
+
+
+def _model_tree(root: Node | None, path: str, default_name: str) -> Node:
     if root is None:
         raise SpecError(Where(path), "is empty; expected a Keras model config")
     class_node = _field(root, "class_name", path, "", str)

@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 from . import layers as registry
 from .errors import ArgumentError, SpecError, Where, closest, shown
+from .files import path_text
+from .limits import MAX_LAYERS, MAX_RANK
 from .yamlnodes import Node, describe, parse, plain, read_text
 
 
@@ -58,13 +60,18 @@ class ModelSpec(NamedTuple):
     where: Where  # the document
     inputs: tuple[InputSpec, ...] | None = None  # a functional model's inputs; None: Sequential
     outputs: tuple[Ref, ...] = ()  # a functional model's outputs; (): the last layer's
-    # Read from a file Keras 2 (tf_keras) saved: `trainable: false` freezes every weight
-    # inside the layer, as Keras 2 does, where Keras 3 leaves some (see layers.Kind)
-    keras2: bool = False
+
+    @property
+    def keras2(self) -> bool:
+        """Counted as Keras 2 (tf_keras) counts: `framework: keras2`, or a file Keras 2 saved.
+        Its `trainable: false` freezes every weight inside a layer, where Keras 3 leaves
+        some (see layers.Kind)."""
+        return self.framework == "keras2"
 
 
 SAVED_SUFFIXES = (".keras", ".json", ".h5", ".hdf5")  # a model Keras saved, read by saved.py
 TOP_KEYS = ("name", "framework", "input", "inputs", "layers", "outputs", "expect", "budget")
+KERAS = ("keras", "keras2")  # the frameworks whose models are Keras models
 CALL_KEYS = frozenset({"inputs"}.union(*(k.call for k in registry.KINDS.values())))
 _REF = re.compile(r"(.+)\[(\d+)\]")
 FRAMEWORKS = tuple(registry.REGISTRIES)
@@ -75,7 +82,7 @@ BUDGET_KEYS = ("max_params", "max_trainable_params")
 def load_spec(path) -> ModelSpec:
     """Read and validate the spec at `path`: a YAML spec, or a model saved by Keras (.keras,
     .json, .h5). Raises `SpecError` (file, line, key) on bad input."""
-    path = os.fspath(path)
+    path = path_text(path)
     if path.lower().endswith(SAVED_SUFFIXES):
         from .saved import load_saved
 
@@ -97,12 +104,12 @@ def from_node(root: Node | None, path: str) -> ModelSpec:
     if framework.value not in FRAMEWORKS:
         raise SpecError(_at(framework, path, "framework"), f"expected {' or '.join(FRAMEWORKS)}, got "
                         f"{shown(framework.value)}" + closest(str(framework.value), FRAMEWORKS))
-    kinds = registry.REGISTRIES[framework.value]
+    reader = _Reader(path, registry.REGISTRIES[framework.value])
     functional = "inputs" in top.value
     if functional and "input" in top.value:
         raise SpecError(_at(top.value["input"], path, "input"), "give either `input` (a Sequential model) or "
                                                                 "`inputs` (a functional model), not both")
-    if functional and framework.value != "keras":
+    if functional and framework.value not in KERAS:
         raise SpecError(_at(top.value["inputs"], path, "inputs"), "functional models (`inputs:`) are Keras models; "
                                                                   f"drop `framework: {framework.value}`")
     if "outputs" in top.value and not functional:
@@ -122,13 +129,27 @@ def from_node(root: Node | None, path: str) -> ModelSpec:
         name=name.value,
         framework=framework.value,
         input=_input(top.value.get("input"), path),
-        layers=tuple(_entry(n, path, f"layers[{i}]", kinds, functional) for i, n in enumerate(layer_nodes.value)),
+        layers=tuple(_entry(n, reader, f"layers[{i}]", functional) for i, n in enumerate(layer_nodes.value)),
         expect=_checks(top.value.get("expect"), path, "expect", EXPECT_KEYS),
         budget=_checks(top.value.get("budget"), path, "budget", BUDGET_KEYS),
         where=Where(path, root.line, root.column),
         inputs=inputs,
         outputs=_refs(top.value["outputs"], path, "outputs") if "outputs" in top.value else (),
     )
+
+
+class _Reader:
+    """One spec being read: its path, its framework's layers, and how many more layers it
+    may build (aliases can make a short text stand for many)."""
+
+    def __init__(self, path: str, kinds: dict):
+        self.path, self.kinds, self.layers_left = path, kinds, MAX_LAYERS
+
+    def count_layer(self, where: Where) -> None:
+        self.layers_left -= 1
+        if self.layers_left < 0:
+            raise SpecError(where, f"the model has more than {MAX_LAYERS:,} layers (wrapped and nested ones "
+                                   "included), gru-params's limit")
 
 
 def _at(node: Node, path: str, key: str) -> Where:
@@ -157,6 +178,8 @@ def _join(prefix: str, key: str) -> str:
 def _input(node: Node | None, path: str, key: str = "input") -> tuple | None:
     if node is None:
         return None
+    if isinstance(node.value, list) and len(node.value) > MAX_RANK:
+        raise SpecError(_at(node, path, key), f"expected a shape of at most {MAX_RANK} axes, got {len(node.value):,}")
     ok = isinstance(node.value, list) and node.value and all(
         n.value is None or (isinstance(n.value, int) and not isinstance(n.value, bool) and n.value > 0)
         for n in node.value
@@ -193,11 +216,12 @@ def _refs(node: Node, path: str, key: str) -> tuple[Ref, ...]:
     return (_ref(node, path, key),)
 
 
-def _entry(node: Node, path: str, keypath: str, kinds: dict, functional: bool) -> LayerSpec:
+def _entry(node: Node, reader: _Reader, keypath: str, functional: bool) -> LayerSpec:
     """A layer entry: the layer, and in a functional spec the sibling keys of its call
     (`inputs`, `initial_state`, ...)."""
+    path, kinds = reader.path, reader.kinds
     if not isinstance(node.value, dict) or (len(node.value) == 1 and not CALL_KEYS.intersection(node.value)):
-        layer = _layer(node, path, keypath, kinds)
+        layer = _layer(node, reader, keypath)
         return layer._replace(call={}) if functional else layer
     names = [k for k in node.value if k not in CALL_KEYS]
     class_name = next((k for k in names if k in kinds), names[0] if names else None)
@@ -211,7 +235,7 @@ def _entry(node: Node, path: str, keypath: str, kinds: dict, functional: bool) -
                         "`inputs:` (name: shape) instead of `input:`" if other in CALL_KEYS else
                         f"expected one layer per entry, got {class_name} and {other}")
     layer = _layer(Node({class_name: node.value[class_name]}, node.line, node.column,
-                        {class_name: node.keys[class_name]}), path, keypath, kinds)
+                        {class_name: node.keys[class_name]}), reader, keypath)
     allowed = ("inputs", *layer.kind.call)
     call = {}
     for key, value in node.value.items():
@@ -239,8 +263,9 @@ def _entry(node: Node, path: str, keypath: str, kinds: dict, functional: bool) -
     return layer._replace(call=call)
 
 
-def _functional_model(node: Node, path: str, keypath: str) -> ModelSpec:
+def _functional_model(node: Node, reader: _Reader, keypath: str) -> ModelSpec:
     """`Functional: {model: {inputs, layers, outputs}}`: a functional model used as a layer."""
+    path = reader.path
     _mapping(node, path, keypath, "a functional model", ("inputs", "layers", "outputs"))
     for key in ("inputs", "layers"):
         if key not in node.value:
@@ -250,7 +275,7 @@ def _functional_model(node: Node, path: str, keypath: str) -> ModelSpec:
         raise SpecError(_at(layers, path, f"{keypath}.layers"), "expected a non-empty list of layers")
     return ModelSpec(
         path=path, name="", framework="keras", input=None,
-        layers=tuple(_entry(n, path, f"{keypath}.layers[{i}]", registry.KINDS, True) for i, n in enumerate(layers.value)),
+        layers=tuple(_entry(n, reader, f"{keypath}.layers[{i}]", True) for i, n in enumerate(layers.value)),
         expect=(), budget=(), where=_at(node, path, keypath),
         inputs=_inputs(node.value["inputs"], path),
         outputs=_refs(node.value["outputs"], path, f"{keypath}.outputs") if "outputs" in node.value else (),
@@ -278,8 +303,9 @@ def _count(node: Node, path: str, keypath: str, key: str) -> Check:
     return Check(key, v, _at(node, path, keypath))
 
 
-def _layer(node: Node, path: str, keypath: str, kinds: dict = registry.KINDS, cell: bool = False) -> LayerSpec:
+def _layer(node: Node, reader: _Reader, keypath: str, cell: bool = False) -> LayerSpec:
     """`{ClassName: {arguments}}`, or a bare `ClassName`."""
+    path, kinds = reader.path, reader.kinds
     if isinstance(node.value, str):
         class_name, args_node = node.value, None
     elif isinstance(node.value, dict) and len(node.value) == 1:
@@ -288,6 +314,7 @@ def _layer(node: Node, path: str, keypath: str, kinds: dict = registry.KINDS, ce
         raise SpecError(_at(node, path, keypath),
                         f"expected a layer as {{ClassName: {{arguments}}}} or a bare ClassName, got {describe(node)}")
     where = _at(node, path, f"{keypath}.{class_name}")
+    reader.count_layer(where)
     kind = kinds.get(class_name)
     if kind is None:
         raise SpecError(where, f"unknown layer `{class_name}`{closest(class_name, kinds)}")
@@ -305,10 +332,13 @@ def _layer(node: Node, path: str, keypath: str, kinds: dict = registry.KINDS, ce
         if key not in kind.args:
             raise SpecError(Where(path, line, column, f"{where.key}.{key}"),
                             f"unknown argument `{key}` for {class_name}{closest(key, kind.args)}")
-        check, _ = kind.args[key]
+        check, default = kind.args[key]
         subpath = f"{where.key}.{key}"
         if key in kind.nested:
-            args[key] = None if value.value is None else _nested(kind, key, value, path, subpath)
+            if value.value is None and default is registry.REQUIRED:
+                raise SpecError(_at(value, path, subpath), f"expected {_NESTED_WHAT.get(key, 'a layer')} for "
+                                                           f"`{key}`, got null")
+            args[key] = None if value.value is None else _nested(kind, key, value, reader, subpath)
             continue
         try:
             args[key] = check(key, plain(value))
@@ -334,24 +364,29 @@ def kind_defaults(kind: registry.Kind) -> tuple[dict, tuple]:
     return _DEFAULTS[id(kind)]
 
 
-def _nested(kind: registry.Kind, key: str, node: Node, path: str, keypath: str):
+_NESTED_WHAT = {"layers": "a list of layers", "model": "a functional model (inputs, layers, outputs)",
+                "cell": "an RNN cell", "cells": "a list of RNN cells"}
+
+
+def _nested(kind: registry.Kind, key: str, node: Node, reader: _Reader, keypath: str):
+    path = reader.path
     if kind.class_name == "Sequential":  # a model used as a layer
         if not isinstance(node.value, list) or not node.value:
             raise SpecError(_at(node, path, keypath), "expected a non-empty list of layers")
-        return tuple(_layer(n, path, f"{keypath}[{i}]") for i, n in enumerate(node.value))
+        return tuple(_layer(n, reader, f"{keypath}[{i}]") for i, n in enumerate(node.value))
     if kind.class_name == "Functional":
-        return _functional_model(node, path, keypath)
+        return _functional_model(node, reader, keypath)
     if key == "cells" or (key == "cell" and isinstance(node.value, list)):
         if not isinstance(node.value, list) or not node.value:
             raise SpecError(_at(node, path, keypath), "expected a non-empty list of RNN cells")
-        cells = tuple(_layer(n, path, f"{keypath}[{i}]", cell=True) for i, n in enumerate(node.value))
+        cells = tuple(_layer(n, reader, f"{keypath}[{i}]", cell=True) for i, n in enumerate(node.value))
         if key == "cells":
             return cells
         # keras.layers.RNN wraps a list of cells in StackedRNNCells
         stacked = registry.KINDS["StackedRNNCells"]
         args = {**kind_defaults(stacked)[0], "cells": cells}
         return LayerSpec(stacked, args, _at(node, path, keypath))
-    inner = _layer(node, path, keypath, cell=key == "cell")
+    inner = _layer(node, reader, keypath, cell=key == "cell")
     if kind.class_name == "Bidirectional" and inner.kind.class_name not in registry.RECURRENT:
         raise SpecError(inner.where, f"Bidirectional wraps a recurrent layer ({', '.join(registry.RECURRENT)}), "
                                      f"got {inner.kind.class_name}")

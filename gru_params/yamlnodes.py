@@ -15,10 +15,8 @@ from typing import NamedTuple
 import yaml
 
 from .errors import SpecError, Where, shown
-
-MAX_BYTES = 16 * 1024 * 1024
-MAX_DEPTH = 64
-MAX_NODES = 2_000_000
+from .files import read_bytes
+from .limits import MAX_BYTES, MAX_DEPTH, MAX_INT, MAX_INT_DIGITS, MAX_NODES
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CORE = "tag:yaml.org,2002:"
@@ -37,17 +35,7 @@ class Node(NamedTuple):
 def read_text(path: str) -> str:
     """A spec file's text, or a SpecError for a missing, huge, binary or non-UTF-8 file."""
     where = Where(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise SpecError(where, "no such file") from None
-    except IsADirectoryError:
-        raise SpecError(where, "is a directory, not a spec file") from None
-    except OSError as e:
-        raise SpecError(where, f"cannot be read: {e.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise SpecError(where, f"is larger than {MAX_BYTES // (1024 * 1024)} MiB; a spec is a small text file")
+    data = read_bytes(path, MAX_BYTES, "a spec is a small text file")
     if b"\0" in data:
         raise SpecError(where, "is a binary file, not YAML text")
     try:
@@ -74,6 +62,7 @@ def parse(text: str, path: str, language: str = "YAML") -> Node | None:
         text = _INDEX.sub(_OPEN + r"\1" + _CLOSE, text)
     stack: list[list] = []  # open collections: [node, pending key node or None]
     anchors: dict[str, Node] = {}
+    expanded: dict[int, int] = {}  # id(node) -> nodes it stands for, its aliases expanded
     root = None
     documents = count = 0
     scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
@@ -110,6 +99,8 @@ def parse(text: str, path: str, language: str = "YAML") -> Node | None:
                 node = anchors[event.anchor]
                 if any(node is open_[0] for open_ in stack):
                     raise SpecError(_where(path, event), f"alias *{event.anchor} refers to a collection that contains it")
+                # Shared here, but whoever reads the spec walks it once per use: count it so
+                count += _expanded(node, expanded) - 1
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -119,7 +110,8 @@ def parse(text: str, path: str, language: str = "YAML") -> Node | None:
                 continue
             count += 1
             if count > MAX_NODES:
-                raise SpecError(_where(path, event), f"has more than {MAX_NODES:,} YAML nodes")
+                raise SpecError(_where(path, event), f"has more than {MAX_NODES:,} YAML nodes (counting each use "
+                                                     "of an alias in full)")
             if stack:
                 _attach(stack, node, path)
             else:
@@ -127,10 +119,34 @@ def parse(text: str, path: str, language: str = "YAML") -> Node | None:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Where(path, mark.line + 1, mark.column + 1) if mark else Where(path)
-        raise SpecError(where, f"{language} syntax error: {e.problem or e.context}") from None
+        opened = e.context_mark if e.problem and e.context and e.context_mark else None
+        where_opened = (f" ({e.context.removeprefix('while ')} that starts at line {opened.line + 1}, "
+                        f"column {opened.column + 1})") if opened and opened is not mark else ""
+        raise SpecError(where, f"{language} syntax error: {e.problem or e.context}{where_opened}") from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow; position counts characters
+        before = text[: e.position]
+        where = Where(path, before.count("\n") + 1, e.position - before.rfind("\n"))
+        code = ord(e.character) if isinstance(e.character, str) else e.character
+        raise SpecError(where, f"{language} does not allow the character U+{code:04X} ({e.reason})") from None
     except yaml.YAMLError as e:
         raise SpecError(Where(path), f"{language} error: {e}") from None
     return root
+
+
+def _expanded(node: Node, memo: dict[int, int]) -> int:
+    """How many nodes `node` stands for, each alias inside it counted in full (memoized, so
+    that the walk is linear in the text)."""
+    todo = [node]
+    while todo:
+        n = todo[-1]
+        items = n.value if isinstance(n.value, list) else list(n.value.values()) if isinstance(n.value, dict) else ()
+        waiting = [c for c in items if id(c) not in memo]
+        if waiting:
+            todo += waiting
+            continue
+        todo.pop()
+        memo[id(n)] = 1 + (len(items) if isinstance(n.value, dict) else 0) + sum(memo[id(c)] for c in items)
+    return memo[id(node)]
 
 
 def _attach(stack: list[list], node: Node, path: str) -> None:
@@ -180,25 +196,42 @@ def _scalar_slow(event, path: str, line: int, column: int) -> Node:
     if tag == f"{_CORE}str" or tag not in _SCALAR_TAGS:  # e.g. an implicit timestamp: keep the text
         return Node(event.value, line, column)
     name = tag[len(_CORE):]
+    if name == "int":
+        return Node(_integer(event.value, Where(path, line, column), tag, event), line, column)
     fast = _FAST.get(name)
     if fast is not None:
         value = fast(event.value)
         if value is not _SLOW:
             return Node(value, line, column)
+    return Node(_construct(name, tag, event, Where(path, line, column)), line, column)
+
+
+def _construct(name: str, tag: str, event, where: Where):
+    """A scalar as PyYAML's SafeLoader reads it (0x1f, 1_000, yes, 1e3, ...)."""
     scalar = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
     try:
-        value = getattr(_constructor, f"construct_yaml_{name}")(scalar)
+        return getattr(_constructor, f"construct_yaml_{name}")(scalar)
     except (ValueError, yaml.YAMLError):
-        raise SpecError(Where(path, line, column), f"cannot read {event.value!r} as {name}") from None
-    return Node(value, line, column)
+        raise SpecError(where, f"cannot read {shown(event.value)} as {name}") from None
+
+
+def _integer(text: str, where: Where, tag: str, event):
+    """An integer literal, refused when it is out of int64 range; checked by its length
+    first, so that a long one (or a long 1:2:3 in base 60) is never converted."""
+    value = None
+    if len(text) <= MAX_INT_DIGITS:
+        value = int(text) if _DECIMAL.match(text) else _construct("int", tag, event, where)
+    if value is None or not -MAX_INT <= value <= MAX_INT:
+        raise SpecError(where, f"the integer {shown(text)} is out of range: numbers in a spec fit in 64 bits "
+                               f"(at most {MAX_INT:,})")
+    return value
 
 
 _SLOW = object()
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")  # not 017: YAML 1.1 reads that as octal
 _WORDS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-# The common spellings, read without PyYAML's constructor; the rest (0x1f, 1_000, yes, ...) go to it.
+# The common spellings, read without PyYAML's constructor; the rest (yes, 1e3, ...) go to it.
 _FAST = {
-    "int": lambda v: int(v) if _DECIMAL.match(v) else _SLOW,
     "bool": lambda v: _WORDS.get(v, _SLOW),
     "null": lambda v: None,
 }

@@ -147,9 +147,11 @@ SAVED_CASES = {
     "no_config": (lambda p: _archive(p, {"metadata.json": "{}"}), ".keras",
                   "{p}: is a zip archive without config.json, not a model saved by Keras (model.save('model.keras'))"),
     "truncated_archive_config": (lambda p: _archive(p, {"config.json": json.dumps(LSTM_CONFIG)[:60]}), ".keras",
-                                 "{p}:config.json:1:61: JSON syntax error: found unexpected end of stream"),
+                                 "{p}:config.json:1:61: JSON syntax error: found unexpected end of stream (scanning a quoted scalar "
+                                 "that starts at line 1, column 54)"),
     "truncated_json": (lambda p: p.write_text(json.dumps(LSTM_CONFIG)[:-20]), ".json",
-                       "{p}:1:204: JSON syntax error: found unexpected end of stream"),
+                       "{p}:1:204: JSON syntax error: found unexpected end of stream (scanning a quoted scalar that "
+                       "starts at line 1, column 201)"),
     "unknown_layer": (lambda p: p.write_text(json.dumps(LSTM_CONFIG).replace('"LSTM"', '"LSTMM"')), ".json",
                       "{p}:1:174: config.layers[1].class_name: unknown layer `LSTMM` (did you mean `LSTM`?); "
                       "gru-params does not count it"),

@@ -1,0 +1,15 @@
+"""The bounds every input is held to, so that time and memory stay bounded whatever a file
+holds. One place for each; the README's "Bounds" section states them, and a test holds the
+two together."""
+
+MAX_BYTES = 16 * 1024 * 1024  # a spec, a saved model's config (.json, config.json, model_config)
+MAX_DEPTH = 64  # nesting of mappings and lists, in a spec and in a saved config
+MAX_NODES = 2_000_000  # values in a spec, counting every use of an alias
+MAX_LAYERS = 20_000  # layers in a model, those inside wrappers and nested models included
+MAX_TENSORS = 400_000  # weight tensors in a model
+MAX_RANK = 32  # axes of a shape, and items of a list of sizes (target_shape, dims)
+MAX_INT = 2**63 - 1  # any integer: sizes and counts fit in int64, as in every framework
+MAX_INT_DIGITS = 30  # an integer literal longer than this is refused before it is read
+MAX_NUM_LAYERS = 1_000  # PyTorch's and ONNX's num_layers
+MAX_SIZES = 1_000  # sizes in a `compare --units` sweep
+MAX_ARCHIVE_ENTRIES = 100_000  # files in a .keras archive
