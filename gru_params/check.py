@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-from .errors import GruParamsError, SpecError, Where, closest
+from .errors import GruParamsError, SpecError, Where, closest, contained
 from .infer import Summary, summarize
 from .spec import ModelSpec, load_spec
 
@@ -62,12 +62,16 @@ def check_summary(spec: ModelSpec, s: Summary) -> tuple[Problem, ...]:
 
 
 def check_file(path: str) -> CheckResult:
-    try:
+    """One file checked; any failure, a bug included, is that file's error."""
+    def work():
         spec = load_spec(path)
         s = summarize(spec)
+        return CheckResult(path, s, check_summary(spec, s), None)
+
+    try:
+        return contained(path, work)
     except GruParamsError as e:
         return CheckResult(path, None, (), e)
-    return CheckResult(path, s, check_summary(spec, s), None)
 
 
 def spec_files(paths) -> list[str]:

@@ -2,8 +2,8 @@
 
 import enum
 import gc
+import os
 import sys
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from . import formulas, render
 from .conventions import CONVENTIONS
-from .errors import ArgumentError, GruParamsError, positive_int
+from .errors import ArgumentError, GruParamsError, contained, positive_int
 
 EXIT_OK, EXIT_SHORT, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -153,7 +153,7 @@ def layer(
 
 @app.command()
 def summary(
-    specs: Annotated[list[Path], typer.Argument(metavar="SPEC...", help="Model specs (YAML) or saved Keras models (.keras, .json, .h5).")],
+    specs: Annotated[list[str], typer.Argument(metavar="SPEC...", help="Model specs (YAML) or saved Keras models (.keras, .json, .h5).")],
     show_trainable: Annotated[bool, typer.Option("--show-trainable", help="Add Keras's Trainable column.")] = False,
     expand: Annotated[bool, typer.Option("--expand", help="Show wrapped layers and each recurrent gate.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
@@ -164,7 +164,8 @@ def summary(
     results, failed = [], False
     for path in specs:
         try:
-            results.append(api.summarize(api.load_spec(path)))
+            work = lambda: api.summarize(api.load_spec(path))  # noqa: E731
+            results.append(contained(path, work) if len(specs) > 1 else work())
         except GruParamsError as e:
             typer.echo(f"Error: {e}", err=True)
             failed = True
@@ -192,12 +193,15 @@ def summary(
 
 @app.command()
 def convert(
-    model: Annotated[Path, typer.Argument(metavar="MODEL", help="A saved Keras model: .keras, .json (model.to_json()) or .h5.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the spec to this file (never overwrites one).")] = None,
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="A saved Keras model: .keras, .json (model.to_json()) or .h5.")],
+    # Paths are taken as str, not Path: Path("new/") drops the slash that says a folder was
+    # meant, and Typer's Path stats the file before the readers can refuse it in their words
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the spec to this new file (never overwrites one).")] = None,
 ) -> None:
     """Print the YAML spec of a saved Keras model, ready for `expect` and `budget` blocks."""
     from . import api
     from .convert import to_yaml
+    from .files import write_new
     from .saved import is_saved_model
 
     try:
@@ -205,11 +209,9 @@ def convert(
             raise ArgumentError(f"{model}: expected a saved Keras model (.keras, .json or .h5); a YAML spec is "
                                 "already a spec")
         spec = api.load_spec(model)
-        text = to_yaml(spec, api.summarize(spec), model.name)
-        if output is not None and output.exists():
-            raise ArgumentError(f"{output}: exists; gru-params does not overwrite files (choose another --output)")
+        text = to_yaml(spec, api.summarize(spec), os.path.basename(model))
         if output is not None:
-            output.write_text(text)
+            write_new(output, text)
     except GruParamsError as e:
         typer.echo(f"Error: {e}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -219,7 +221,7 @@ def convert(
 
 @app.command()
 def check(
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Specs, saved Keras models, or folders of *.yaml / *.yml.")],
+    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Specs, saved Keras models, or folders of *.yaml / *.yml.")],
     format: Annotated[CheckFormat, typer.Option("--format", "-f", case_sensitive=False)] = CheckFormat.table,
 ) -> None:
     """Check specs against their `expect` and `budget` blocks. Exit 0 all pass, 1 a check

@@ -7,6 +7,7 @@ from typing import NamedTuple
 from .conventions import CONVENTIONS
 from .errors import ArgumentError
 from .formulas import count_layer, textbook
+from .limits import MAX_SIZES
 
 # The rows: what each framework is asked for. reset_before exists in Keras (and, as
 # linear_before_reset=0 with the same tensors, in ONNX); the others have one GRU.
@@ -30,9 +31,10 @@ class Comparison(NamedTuple):
     input_dim: int
     units: tuple[int, ...]
     cells: tuple[Cell, ...]
+    index: dict  # (variant, framework, units) -> Cell
 
     def cell(self, variant: str, framework: str, units: int) -> Cell:
-        return next(c for c in self.cells if (c.variant, c.framework, c.units) == (variant, framework, units))
+        return self.index[variant, framework, units]
 
 
 def compare(units, input_dim: int) -> Comparison:
@@ -40,6 +42,8 @@ def compare(units, input_dim: int) -> Comparison:
     sizes = tuple(units) if isinstance(units, (list, tuple)) else (units,)
     if not sizes:
         raise ArgumentError("expected at least one size for `units`")
+    if len(sizes) > MAX_SIZES:
+        raise ArgumentError(f"expected at most {MAX_SIZES:,} sizes for `units`, got {len(sizes):,}")
     cells = []
     for u in sizes:
         for framework, conv in CONVENTIONS.items():
@@ -47,7 +51,7 @@ def compare(units, input_dim: int) -> Comparison:
             for variant, kind, reset_after in VARIANTS:
                 n = _count(framework, kind, reset_after, u, input_dim)
                 cells.append(Cell(variant, framework, u, n, None if n is None else n / base))
-    return Comparison(input_dim, sizes, tuple(cells))
+    return Comparison(input_dim, sizes, tuple(cells), {(c.variant, c.framework, c.units): c for c in cells})
 
 
 def _count(framework: str, kind: str, reset_after, units: int, input_dim: int) -> int | None:

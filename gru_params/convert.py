@@ -26,6 +26,8 @@ def to_yaml(spec: ModelSpec, summary, source: str = "") -> str:
     """The spec as YAML text; `summary` (the spec's) gives the counts in the closing comment."""
     lines = [f"# Converted by gru-params from {source or spec.path}."] if source or spec.path else []
     lines.append(f"name: {_scalar(spec.name)}")
+    if spec.keras2:  # Keras 2's rules (frozen wrappers, Bidirectional) hold for the spec too
+        lines.append("framework: keras2")
     if spec.inputs is None:
         lines.append(f"input: {_value(list(spec.input))}")
     else:
@@ -115,7 +117,7 @@ def _simple(key: str, value):
     initializer with default settings, `float32` for a dtype policy; tuples as lists."""
     if isinstance(value, tuple):
         return [_simple(key, v) for v in value]
-    if isinstance(value, dict) and isinstance(value.get("class_name"), str):
+    if isinstance(value, dict) and isinstance(value.get("class_name"), str) and isinstance(value.get("config"), (dict, type(None))):
         config = {k: v for k, v in (value.get("config") or {}).items() if v is not None and (k, v) != ("gain", 1.0)}
         if value["class_name"] in ("DTypePolicy", "Policy") and "name" in config:
             return _simple(key, config["name"])

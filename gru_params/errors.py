@@ -34,6 +34,17 @@ class ArgumentError(GruParamsError):
     """An argument with a value, name or combination that does not fit."""
 
 
+def contained(path, work):
+    """`work()`, with an unexpected failure (a bug) turned into an InternalError naming
+    `path`: in a run over many files, one file must never hide the others' results."""
+    try:
+        return work()
+    except GruParamsError:
+        raise
+    except Exception as e:  # noqa: BLE001 - the one place a bug becomes a file's error
+        raise InternalError(f"{path}: internal error, please report it ({type(e).__name__}: {e})") from e
+
+
 class Where(NamedTuple):
     """A place in a spec: file, 1-based line and column (0 when unknown), key path."""
 
@@ -57,11 +68,14 @@ class SpecError(GruParamsError):
 
 
 def closest(name: str, choices) -> str:
-    """A ` (did you mean `x`?)` suffix naming the closest choice, or ''."""
+    """A ` (did you mean `x`?)` suffix naming the closest choice, or '' (always for a name
+    that is not text)."""
     import difflib  # only on the error path
 
+    if not isinstance(name, str):
+        return ""
     by_lower = {str(c).lower(): c for c in choices}
-    match = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=0.6)
+    match = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
     return f" (did you mean `{by_lower[match[0]]}`?)" if match else ""
 
 

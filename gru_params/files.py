@@ -65,3 +65,20 @@ def read_bytes(path: str, limit: int, what: str) -> bytes:
     if len(data) > limit:
         raise SpecError(Where(path), f"is larger than {limit // 2**20} MiB; {what}")
     return data
+
+
+def write_new(path: str, text: str) -> None:
+    """`text` written to a new file at `path`: never over an existing file, nor through a
+    symlink, even a dangling one (an exclusive create)."""
+    if path.endswith(("/", os.sep)) or os.path.isdir(path):
+        raise ArgumentError(f"{path}: is a folder; give the name of a new file")
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise ArgumentError(f"{path}: the folder {folder} does not exist")
+    try:
+        with open(path, "x", encoding="utf-8") as f:
+            f.write(text)
+    except FileExistsError:
+        raise ArgumentError(f"{path}: exists; gru-params does not overwrite files (choose another --output)") from None
+    except OSError as e:
+        raise ArgumentError(f"{path}: cannot be written: {e.strerror or e}") from None

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from .conventions import CONVENTIONS, KERAS, KIND_ALIASES, KINDS, MERGE_MODES, PARTS, CellLayout, Convention, TensorRule
 from .errors import ArgumentError, boolean, closest, positive_int, shown
+from .limits import MAX_NUM_LAYERS
 
 
 class Weight(NamedTuple):
@@ -78,7 +79,9 @@ class LayerCount(NamedTuple):
 
 def normalize_kind(kind: str) -> str:
     """'GRU', 'rnn', 'simple_rnn' -> the canonical kind, or an ArgumentError naming the closest."""
-    key = str(kind).lower()
+    if not isinstance(kind, str):
+        raise ArgumentError(f"expected a layer kind (simplernn, lstm or gru) as text, got {shown(kind)}")
+    key = kind.lower()
     key = KIND_ALIASES.get(key, key)
     if key not in KINDS and key != "optimizedlstm":
         aliases = [a for a in KIND_ALIASES if a not in ("optimizedlstm", "optimized_lstm")]
@@ -90,13 +93,12 @@ def normalize_kind(kind: str) -> str:
 
 
 def convention(framework: str) -> Convention:
-    if framework not in CONVENTIONS:
+    if not isinstance(framework, str) or framework not in CONVENTIONS:
         raise ArgumentError(f"unknown framework {shown(framework)}; expected {', '.join(CONVENTIONS)}"
-                            + closest(str(framework), CONVENTIONS))
+                            + closest(framework, CONVENTIONS))
     return CONVENTIONS[framework]
 
 
-@functools.lru_cache(maxsize=4096)  # pure, and the result is immutable: deep models repeat layers
 def count_layer(
     kind: str,
     units: int,
@@ -125,24 +127,37 @@ def count_layer(
     if kind not in conv.class_names:
         have = ", ".join(conv.class_names.values())
         raise ArgumentError(f"{conv.title} has no {kind} layer (it has {have})")
+    # Every argument is checked before the cache sees it: the cache takes 75.0 and True for
+    # 75 and 1, and cannot take a list
     units = positive_int("units", units)
     input_dim = positive_int("input_dim", input_dim)
     use_bias = boolean("use_bias", use_bias)
     bidirectional = boolean("bidirectional", bidirectional)
-    num_layers = positive_int("num_layers", num_layers)
+    num_layers = positive_int("num_layers", num_layers, MAX_NUM_LAYERS)
     peepholes = boolean("peepholes", peepholes)
     if isinstance(proj_size, bool) or not isinstance(proj_size, int) or proj_size < 0:
         raise ArgumentError(f"expected a whole number >= 0 for `proj_size`, got {shown(proj_size)}")
-    class_name = conv.class_names[kind]
-    _check_options(conv, kind, class_name, use_bias, reset_after, num_layers, proj_size, peepholes)
-    if kind == "gru" and "reset_after" in conv.options:
-        reset_after = True if reset_after is None else boolean("reset_after", reset_after)
-    if merge_mode not in MERGE_MODES:
+    if reset_after is not None:
+        reset_after = boolean("reset_after", reset_after)
+    if not (merge_mode is None or isinstance(merge_mode, str)) or merge_mode not in MERGE_MODES:
         modes = [m for m in MERGE_MODES if m]
         raise ArgumentError(
             f"expected one of {', '.join(modes)} or None for `merge_mode`, got {shown(merge_mode)}"
-            + closest(str(merge_mode), modes)
+            + closest(merge_mode, modes)
         )
+    return _count(conv.key, kind, units, input_dim, reset_after, use_bias, bidirectional, merge_mode, num_layers,
+                  proj_size, peepholes)
+
+
+@functools.lru_cache(maxsize=4096)  # pure, and the result is immutable: deep models repeat layers
+def _count(framework, kind, units, input_dim, reset_after, use_bias, bidirectional, merge_mode, num_layers,
+           proj_size, peepholes) -> LayerCount:
+    """count_layer on arguments already checked."""
+    conv = CONVENTIONS[framework]
+    class_name = conv.class_names[kind]
+    _check_options(conv, kind, class_name, use_bias, reset_after, num_layers, proj_size, peepholes)
+    if kind == "gru" and "reset_after" in conv.options:
+        reset_after = True if reset_after is None else reset_after
     if merge_mode != "concat" and (not bidirectional or "merge_mode" not in conv.options):
         raise ArgumentError("`merge_mode` applies only to a bidirectional layer" if not bidirectional else
                             f"{conv.title} joins the two directions side by side; `merge_mode` is Keras's")

@@ -10,6 +10,7 @@ from .conventions import keras_name
 from .errors import ArgumentError, SpecError, closest
 from .formulas import GateCount
 from .layers import TENSOR, TENSORS, Built, W, fits, fmt
+from .limits import MAX_TENSORS
 from .spec import InputSpec, LayerSpec, ModelSpec, Ref
 
 class Row(NamedTuple):
@@ -78,7 +79,7 @@ def _keras2_freeze(row: Row, frozen: bool = False) -> Row:
 def _sequential(spec: ModelSpec) -> Summary:
     # PyTorch: nn.Sequential names its modules by index; torchinfo shows a batch of 1
     torch = spec.framework == "pytorch"
-    names = {id(layer): str(i) for i, layer in enumerate(spec.layers)} if torch else _names(spec.layers)
+    names = _Names((id(layer), str(i)) for i, layer in enumerate(spec.layers)) if torch else _names(spec.layers)
     batch = 1 if torch else None
     _unique(spec.layers, names)
     input_shape = (batch, *_input_shape(spec))
@@ -176,6 +177,7 @@ def _functional(spec: ModelSpec, names: dict | None = None, called_on: list | No
         connected = tuple(f"{r.name}[0][{r.index or 0}]" for r in call.tensors)
         rows[names[id(layer)]] = _build(layer, shape, names[id(layer)], names, keywords)._replace(
             connected_to=connected)
+    outputs = tuple(every for ref in outputs for every in _every_output(ref, rows))
     output_shapes = tuple(_tensor_shape(ref, rows) for ref in outputs)
     parents = {name: [r.name for r in calls[id(item)].tensors] if isinstance(item, LayerSpec) else []
                for name, item in owner.items()}
@@ -183,6 +185,15 @@ def _functional(spec: ModelSpec, names: dict | None = None, called_on: list | No
     input_shapes = [rows[i.name].output_shape for i in spec.inputs]
     return Summary(spec.name, spec.path, spec.framework, input_shapes, tuple(rows[n] for n in order), True,
                    not chain, output_shapes)
+
+
+def _every_output(ref: Ref, rows: dict) -> tuple[Ref, ...]:
+    """An output named without an index stands for all of its layer's tensors, as
+    keras.Model(inputs, lstm(x)) takes the list an LSTM with return_state returns."""
+    out = rows[ref.name].output_shape
+    if ref.index is None and isinstance(out, list):
+        return tuple(ref._replace(index=i) for i in range(len(out)))
+    return (ref,)
 
 
 def _input_row(i: InputSpec) -> Row:
@@ -299,11 +310,25 @@ def _input_shape(spec: ModelSpec) -> tuple:
                                 "(time steps, features) or `input: [500]` (tokens)")
 
 
-def _names(layers) -> dict[int, str]:
+class _Names(dict):
+    """id(layer or input) -> its name, for one summary. It also counts the weight tensors
+    built so far: a wrapper holds copies of its layers' tensors, so nesting multiplies them."""
+
+    tensors = 0
+
+    def built(self, spec: LayerSpec, weights: tuple) -> None:
+        self.tensors += len(weights)
+        if self.tensors > MAX_TENSORS:
+            raise SpecError(spec.where, f"the model has more than {MAX_TENSORS:,} weight tensors (counting those "
+                                        "of nested layers once for each model or wrapper around them), gru-params's "
+                                        "limit")
+
+
+def _names(layers) -> _Names:
     """Name every layer as a fresh Keras session would: a wrapped layer is built (and so
     named) before its wrapper, and each auto-name takes the next number of its prefix."""
     counters: dict[str, int] = {}
-    names: dict[int, str] = {}
+    names = _Names()
 
     def visit(spec: LayerSpec) -> None:
         for key in spec.kind.nested:
@@ -346,6 +371,7 @@ def _build(spec: LayerSpec, shape, name: str, names, call: dict | None = None) -
     except ArgumentError as e:
         raise SpecError(spec.where, f"{e}") from None
     weights = built.weights  # a wrapper's come from its nested layers, frozen as they were built
+    names.built(spec, weights)
     if spec.kind.freezes_own_weights and not spec.kind.nested and not trainable:
         weights = tuple(w._replace(trainable=False) for w in weights)
     return Row(

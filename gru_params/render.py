@@ -206,13 +206,21 @@ def _text_table(header: list[str], rows: list[list[str]], total: list[str] | Non
 
 # ---- model summaries ------------------------------------------------------------------------
 
-def readable_bytes(n: float) -> str:
-    """keras/src/utils/summary_utils.py readable_memory_size: 1024 steps, two decimals."""
-    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
-        if n / 1024 < 1:
-            return f"{n:.2f} {unit}"
-        n /= 1024
-    return f"{n:.2f} PB"
+_BYTE_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
+
+
+def readable_bytes(n: int) -> str:
+    """keras/src/utils/summary_utils.py readable_memory_size: 1024 steps, two decimals. Past
+    float range (Keras itself fails there) in exact integers, rounded half to even as `.2f` is."""
+    if n < 2**1000:
+        for unit in _BYTE_UNITS:
+            if n / 1024 < 1:
+                return f"{n:.2f} {unit}"
+            n /= 1024
+        return f"{n:.2f} PB"
+    whole, rest = divmod(n * 100, 1024**5)
+    whole += rest * 2 > 1024**5 or (rest * 2 == 1024**5 and whole % 2)
+    return f"{whole // 100}.{whole % 100:02d} PB"
 
 
 def footer_lines(s) -> list[tuple[str, int]]:

@@ -222,7 +222,9 @@ def _h5_config(path: str) -> tuple[str, str | None]:
         raise SpecError(Where(path), f"has a model_config that is not text (a {type(config).__name__})")
     if len(config) > MAX_BYTES:
         raise SpecError(Where(path), f"has a model_config larger than {MAX_BYTES // 2**20} MiB")
-    text = _utf8(config, f"{path}:model_config") if isinstance(config, bytes) else config
+    # h5py keeps bytes that are not UTF-8 as lone surrogates in a str: such a str is not text either
+    text = _utf8(config if isinstance(config, bytes) else config.encode("utf-8", "surrogateescape"),
+                 f"{path}:model_config")
     if isinstance(version, bytes):
         version = version.decode("utf-8", "replace")
     return text, version if isinstance(version, str) else None

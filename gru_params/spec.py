@@ -103,7 +103,7 @@ def from_node(root: Node | None, path: str) -> ModelSpec:
     framework = _get(top, "framework", "keras")
     if framework.value not in FRAMEWORKS:
         raise SpecError(_at(framework, path, "framework"), f"expected {' or '.join(FRAMEWORKS)}, got "
-                        f"{shown(framework.value)}" + closest(str(framework.value), FRAMEWORKS))
+                        f"{shown(framework.value)}" + closest(framework.value, FRAMEWORKS))
     reader = _Reader(path, registry.REGISTRIES[framework.value])
     functional = "inputs" in top.value
     if functional and "input" in top.value:

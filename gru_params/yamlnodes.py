@@ -130,6 +130,9 @@ def parse(text: str, path: str, language: str = "YAML") -> Node | None:
         raise SpecError(where, f"{language} does not allow the character U+{code:04X} ({e.reason})") from None
     except yaml.YAMLError as e:
         raise SpecError(Where(path), f"{language} error: {e}") from None
+    except UnicodeEncodeError as e:  # a lone surrogate, from text that was not UTF-8 to begin with
+        raise SpecError(Where(path), f"is not valid Unicode text (U+{ord(e.object[e.start]):04X} at character "
+                                     f"{e.start:,})") from None
     return root
 
 
