@@ -20,7 +20,7 @@ import zlib
 from . import layers as registry
 from .errors import GruParamsError, SpecError, Where, closest, shown
 from .files import open_regular, path_text
-from .limits import MAX_BYTES, MAX_DEPTH, MAX_INT, MAX_INT_DIGITS
+from .limits import MAX_BYTES, MAX_DEPTH, MAX_INT, MAX_INT_DIGITS, MAX_NODES
 from .spec import SAVED_SUFFIXES, ModelSpec, Ref, from_node
 from .yamlnodes import Node, describe, parse, read_text
 
@@ -65,14 +65,15 @@ def load_saved(path) -> ModelSpec:
 
 
 def _json(text: str, where: str):
-    """A config's JSON, with every integer in int64 range and nesting within MAX_DEPTH; else
-    a SpecError, placed at its line and column by the slower YAML reader where it can."""
+    """A config's JSON, held to the bounds of a spec (nesting, values, 64-bit integers), so
+    that what `convert` writes from it reads back; else a SpecError, placed at its line and
+    column by the slower YAML reader where it can be."""
     place = ()
     try:
         data = json.loads(text, parse_int=_int)
-        if _depth(data) <= MAX_DEPTH:
+        problem = _too_large(data)
+        if problem is None:
             return data
-        problem = f"nests deeper than {MAX_DEPTH} levels"
     except json.JSONDecodeError as e:
         if not text.strip():
             raise SpecError(Where(where), "is empty; expected a Keras model config") from None
@@ -90,18 +91,20 @@ def _int(text: str) -> int:
     return value
 
 
-def _depth(data) -> int:
-    """How deep lists and mappings nest in `data` (1 for a flat one), or MAX_DEPTH + 1 once it
-    is deeper than that."""
-    deepest, todo = 0, [(data, 1)]
+def _too_large(data) -> str | None:
+    """What in `data` is past a spec's bounds (nesting deeper than MAX_DEPTH, more than
+    MAX_NODES values, keys counted as the YAML reader counts them), or None."""
+    nodes, todo = 1, [(data, 1)] if isinstance(data, (dict, list)) else []
     while todo:
         value, depth = todo.pop()
         if depth > MAX_DEPTH:
-            return depth
-        deepest = max(deepest, depth)
+            return f"nests deeper than {MAX_DEPTH} levels"
+        nodes += 2 * len(value) if isinstance(value, dict) else len(value)
+        if nodes > MAX_NODES:
+            return f"has more than {MAX_NODES:,} values"
         items = value.values() if isinstance(value, dict) else value
         todo += [(v, depth + 1) for v in items if isinstance(v, (dict, list))]
-    return deepest if isinstance(data, (dict, list)) else 0
+    return None
 
 
 # The keys this module reads as structure; any other value (an initializer, a dtype policy)
@@ -464,7 +467,8 @@ def _with_call(layer: Node, inbound: Node, path: str, keypath: str) -> Node:
     elif isinstance(inbound.value, list) and inbound.value:  # Keras 2: [[name, node, tensor, kwargs], ...]
         refs = [_ref(n, path, f"{keypath}[{i}]") for i, n in enumerate(inbound.value)]
         first = inbound.value[0].value
-        keywords = first[3].value if len(first) > 3 and isinstance(first[3].value, dict) else {}
+        keywords = first[3].value if isinstance(first, list) and len(first) > 3 and isinstance(first[3].value, dict) \
+            else {}  # a Keras 3 tensor among Keras 2 references has no keywords
         if kind.many_inputs:
             positional = [refs]
         elif kind.call.get("initial_state"):  # Keras 2 passed an RNN's initial states as more inputs

@@ -205,9 +205,14 @@ SAVED_SEEDS = [json.loads((ROOT / p).read_text()) for p in
 # ... and the config.json of every golden .keras archive
 SAVED_SEEDS += [json.loads(zipfile.ZipFile(p).read("config.json"))
                 for p in sorted((ROOT / "tests/golden/saved").glob("*.keras")) + [ROOT / "examples/mnist_gru.keras"]]
+# Call nodes, and the tensors inside them, of both Keras formats, to put anywhere: Keras 2's
+# [[name, node, tensor, kwargs]] among Keras 3's {args, kwargs} and back
 NODES = [layer.get("inbound_nodes") for seed in SAVED_SEEDS for layer in seed["config"]["layers"]
          if layer.get("inbound_nodes")]
-saved_replacements = st.one_of(values, st.just(DELETE), st.sampled_from(NODES))
+TENSORS = [t for nodes in NODES for node in nodes for t in (node.get("args", []) if isinstance(node, dict) else node)]
+TENSORS += [dict(t, module=None, registered_name=None) for t in TENSORS if isinstance(t, dict)]
+saved_replacements = st.one_of(values, st.just(DELETE), st.sampled_from(NODES), st.sampled_from(TENSORS),
+                               st.lists(st.sampled_from(TENSORS), min_size=1, max_size=3))
 
 
 def saved_mutations():

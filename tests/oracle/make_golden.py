@@ -17,7 +17,9 @@ multi-head attention, residual merges, ...), each with its spec, every row with 
 `Connected to`, the totals, the printed summaries and `model.to_json()`. Three of them are
 also kept as saved by Keras, in tests/golden/saved/ (.keras and .h5).
 
-tests/golden/keras2/: two specs of specs/ as Keras 2 (tf_keras) writes them to JSON.
+tests/golden/keras2/: two specs of specs/ as Keras 2 (tf_keras) writes them to JSON, and two
+models that only Keras 2's rules count right (a frozen Bidirectional, and one over a layer
+with go_backwards).
 
 examples/mnist_gru.keras and examples/seq2seq.json: two specs of specs/ as Keras saves them,
 for the README's examples of reading saved models.
@@ -151,6 +153,14 @@ def make_keras2() -> None:
     models = {"seq2seq": keras_functional.build(read_spec(root / "specs" / "seq2seq_translator.yaml"), tf_keras),
               "imdb_lstm": keras_models.build(dict(read_spec(root / "specs" / "imdb_lstm.yaml"), name="imdb_lstm"),
                                               tf_keras)}
+    # Keras 2's own rules: a frozen wrapper freezes the layers inside it (Keras 3 keeps them
+    # trainable), and Bidirectional flips go_backwards for its backward copy (Keras 3 refuses)
+    for name, inner in (("frozen_bidirectional", {"LSTM": {"units": 4}, "trainable": False}),
+                        ("bidirectional_go_backwards", {"LSTM": {"units": 4, "go_backwards": True}})):
+        trainable = inner.pop("trainable", True)
+        spec = {"name": name, "input": [5, 3], "layers": [
+            {"Bidirectional": {"layer": inner, "trainable": trainable}}, {"Dense": {"units": 1}}]}
+        models[name] = keras_models.build(spec, tf_keras)
     counts = {}
     for name, model in models.items():
         (out / f"{name}.json").write_text(model.to_json())
