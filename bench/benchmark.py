@@ -10,6 +10,8 @@
 4. Saved Keras models and functional specs: `summary` of a .keras archive, a to_json() file
    and the YAML spec of the same model, against loading the archive in tf.keras; and a
    10,000-layer functional spec (a residual graph).
+5. Hostile input at the bounds (README, Bounds): the slowest files that pass the size checks,
+   each refused; wall time and peak memory of the command.
 """
 
 from __future__ import annotations
@@ -42,20 +44,20 @@ def cli() -> list[str]:
     return [script] if script else [PY, "-m", "gru_params"]
 
 
-def median_seconds(command: list[str], runs: int) -> float:
-    return interleaved([command], runs)[0]
+def median_seconds(command: list[str], runs: int, check: bool = True) -> float:
+    return interleaved([command], runs, check)[0]
 
 
-def interleaved(commands: list[list[str]], runs: int) -> list[float]:
+def interleaved(commands: list[list[str]], runs: int, check: bool = True) -> list[float]:
     """Median wall time of each command, run in rounds (one run of each a round), so that
     the machine's drift over time weighs on all of them alike."""
     for command in commands:  # warm the file cache
-        subprocess.run(command, check=True, capture_output=True)
+        subprocess.run(command, check=check, capture_output=True)
     times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
         for i, command in enumerate(commands):
             start = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True)
+            subprocess.run(command, check=check, capture_output=True)
             times[i].append(time.perf_counter() - start)
     return [statistics.median(t) for t in times]
 
@@ -79,9 +81,14 @@ def main() -> None:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from gru_params import count_layer
 
+    from gru_params import formulas
+
+    def uncached():  # count_layer keeps an lru_cache behind its checks
+        formulas._count.cache_clear()
+        count_layer("gru", 75, 28)
+
     n = 2000
-    uncached = count_layer.__wrapped__  # count_layer keeps an lru_cache
-    per_call = timeit.timeit(lambda: uncached("gru", 75, 28), number=n) / n
+    per_call = timeit.timeit(uncached, number=n) / n
 
     print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; "
           f"median of {args.runs} runs ({args.keras_runs} for tf.keras)\n")
@@ -92,6 +99,7 @@ def main() -> None:
     print(f"\nIn process, `count_layer('gru', 75, 28)` takes {per_call * 1e6:.0f} µs.")
     models(max(5, args.runs // 5))
     saved(max(5, args.runs // 3), args.keras_runs, not args.no_keras)
+    hostile(max(3, args.runs // 10))
 
 
 def _libyaml_reads(path: str, loader) -> bool:
@@ -213,6 +221,42 @@ def saved(runs: int, keras_runs: int, keras: bool) -> None:
     print("| --- | ---: | ---: |")
     for name, seconds in rows:
         print(f"| {name} | {seconds * 1000:,.0f} ms | {seconds / yaml_time:.2f}x |")
+
+
+# Runs a command and prints the peak memory of that command alone (its own children's maximum)
+PEAK = ("import resource, subprocess, sys\n"
+        "subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def hostile(runs: int) -> None:
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from gru_params.limits import MAX_BYTES
+
+    folder = tempfile.mkdtemp(prefix="gru-params-bench-")
+    files = {}
+
+    def write(name: str, text: str) -> str:
+        files[name] = os.path.join(folder, name.split("`")[1])
+        with open(files[name], "w") as f:
+            f.write(text)
+        return files[name]
+
+    write("16 MiB of one-word layers, `tiny.yaml`", "input: [4]\nlayers:\n" + "  - Flatten\n" * ((MAX_BYTES - 30) // 12))
+    write("a config of 16 MiB of numbers, over the 2,000,000 values, `values.json`",
+          '{"class_name": "Sequential", "config": {"layers": [' + ",".join(["1"] * (MAX_BYTES // 2 - 40)) + "]}}")
+    bomb = ["input: [4]", "l0: &l0 {Dense: {units: 1}}"]
+    bomb += [f"l{i}: &l{i} {{Sequential: {{layers: [*l{i - 1}, *l{i - 1}]}}}}" for i in range(1, 40)]
+    write("an alias bomb: 2**40 nested layers in 1.6 KB, `bomb.yaml`", "\n".join(bomb) + "\nlayers: [*l39]\n")
+    write("the same bomb in a `.json` file, `bomb.json`", "\n".join(bomb) + "\nlayers: [*l39]\n")
+    print(f"\nHostile input at the bounds, each refused (medians of {runs}; peak memory of the command):\n")
+    print("| input | time | peak memory |")
+    print("| --- | ---: | ---: |")
+    for name, path in files.items():
+        seconds = median_seconds(cli() + ["summary", path], runs, check=False)
+        peak = subprocess.run([PY, "-c", PEAK, *cli(), "summary", path], capture_output=True, text=True).stdout
+        size = os.path.getsize(path) / 2**20
+        print(f"| {name} ({size:.1f} MiB) | {seconds * 1000:,.0f} ms | {int(peak) / 1024:,.0f} MB |")
 
 
 if __name__ == "__main__":

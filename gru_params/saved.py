@@ -71,9 +71,11 @@ def _json(text: str, where: str):
     place = ()
     try:
         data = json.loads(text, parse_int=_int)
-        problem = _too_large(data)
+        problem, placed = _too_large(data)
         if problem is None:
             return data
+        if not placed:
+            raise SpecError(Where(where), problem)
     except json.JSONDecodeError as e:
         if not text.strip():
             raise SpecError(Where(where), "is empty; expected a Keras model config") from None
@@ -91,20 +93,21 @@ def _int(text: str) -> int:
     return value
 
 
-def _too_large(data) -> str | None:
-    """What in `data` is past a spec's bounds (nesting deeper than MAX_DEPTH, more than
-    MAX_NODES values, keys counted as the YAML reader counts them), or None."""
+def _too_large(data) -> tuple[str | None, bool]:
+    """What in `data` is past a spec's bounds, and whether it has a place to name: nesting
+    deeper than MAX_DEPTH has, more than MAX_NODES values (keys counted, as the YAML reader
+    counts them) is the whole file's."""
     nodes, todo = 1, [(data, 1)] if isinstance(data, (dict, list)) else []
     while todo:
         value, depth = todo.pop()
         if depth > MAX_DEPTH:
-            return f"nests deeper than {MAX_DEPTH} levels"
+            return f"nests deeper than {MAX_DEPTH} levels", True
         nodes += 2 * len(value) if isinstance(value, dict) else len(value)
         if nodes > MAX_NODES:
-            return f"has more than {MAX_NODES:,} values"
+            return f"has more than {MAX_NODES:,} values", False
         items = value.values() if isinstance(value, dict) else value
         todo += [(v, depth + 1) for v in items if isinstance(v, (dict, list))]
-    return None
+    return None, False
 
 
 # The keys this module reads as structure; any other value (an initializer, a dtype policy)

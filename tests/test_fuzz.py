@@ -154,8 +154,8 @@ def mutated(seed, changes):
                 node = node[key]
             if value is DELETE:
                 del node[place[-1]]
-            else:
-                node[place[-1]] = value
+            else:  # a copy: the value may come from a seed, which must stay as it is
+                node[place[-1]] = copy.deepcopy(value)
         except (KeyError, IndexError, TypeError):
             continue
     return data

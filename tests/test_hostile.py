@@ -307,6 +307,14 @@ def test_aliases_within_the_bounds_still_read(tmp_path):
     assert result.exit_code == 2 and "unknown key `x` in the spec" in result.stderr  # read, then refused as a spec
 
 
+def test_a_saved_config_of_too_many_values(tmp_path):
+    """JSON is read by json's C parser, then held to the YAML reader's bounds, so that
+    `convert` never writes a spec that cannot be read back."""
+    path = spec(tmp_path, json.dumps({"class_name": "Sequential", "config": {"layers": [1] * limits.MAX_NODES}}),
+                "values.json")
+    fails(path, ": has more than 2,000,000 values")
+
+
 def test_more_layers_than_the_limit(tmp_path):
     path = spec(tmp_path, "input: [4]\nlayers:\n" + "  - Flatten\n" * (limits.MAX_LAYERS + 1))
     started = time.perf_counter()
