@@ -14,13 +14,15 @@ import json
 import lzma
 import os
 import struct
+import subprocess
+import sys
 import zipfile
 import zlib
 
 from . import layers as registry
 from .errors import GruParamsError, SpecError, Where, closest, shown
 from .files import open_regular, path_text
-from .limits import MAX_BYTES, MAX_DEPTH, MAX_INT, MAX_INT_DIGITS, MAX_NODES
+from .limits import H5_MEMORY, H5_SECONDS, MAX_BYTES, MAX_DEPTH, MAX_INT, MAX_INT_DIGITS, MAX_NODES
 from .spec import SAVED_SUFFIXES, ModelSpec, Ref, from_node
 from .yamlnodes import Node, describe, parse, read_text
 
@@ -201,39 +203,44 @@ def _reason(error: Exception) -> str:
 
 def _h5_config(path: str) -> tuple[str, str | None]:
     """The `model_config` attribute of a legacy .h5 file (model.save('model.h5')), and the
-    Keras version that wrote it."""
-    try:
-        import h5py
-    except ImportError:
-        raise SpecError(Where(path), "reading .h5 files needs h5py: pip install 'gru-params[h5]' "
-                                     "(or save the model as .keras)") from None
+    Keras version that wrote it, read by h5child.py in a child process: HDF5 can crash or
+    hang on a damaged file, and the child's memory and time are bounded."""
     with open_regular(path) as f:
         if not f.read(8) == b"\x89HDF\r\n\x1a\n" and not _hdf5_at_offset(f):
             raise SpecError(Where(path), "is not an HDF5 file")
         f.seek(0)
+        posix = os.name == "posix"
+        command = [sys.executable, os.path.join(os.path.dirname(__file__), "h5child.py"),
+                   f"fd:{f.fileno()}" if posix else path, str(MAX_BYTES), str(H5_MEMORY)]
         try:
-            with h5py.File(f, "r") as h5:
-                config, version = h5.attrs.get("model_config"), h5.attrs.get("keras_version")
-        # h5py reports a damaged file with whatever HDF5 and its own code raised (OSError,
-        # KeyError, ValueError, RuntimeError, TypeError, UnicodeDecodeError, ...), and every
-        # one of them is the file's fault: this is the one place that reads HDF5.
-        except Exception as e:  # noqa: BLE001
-            raise SpecError(Where(path), f"is a damaged HDF5 file ({type(e).__name__}: {_reason(e)})") from None
-    if config is None:
+            done = subprocess.run(command, capture_output=True, timeout=H5_SECONDS, pass_fds=(f.fileno(),) if posix
+                                  else (), stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise SpecError(Where(path), f"is a damaged HDF5 file (reading its attributes did not end in "
+                                         f"{H5_SECONDS} s)") from None
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        answer = None
+    if done.returncode != 0 or not isinstance(answer, dict):
+        how = f"signal {-done.returncode}" if done.returncode < 0 else f"exit code {done.returncode}"
+        raise SpecError(Where(path), f"is a damaged HDF5 file (the HDF5 library stopped with {how} reading it)")
+    if "missing" in answer:
+        raise SpecError(Where(path), "reading .h5 files needs h5py: pip install 'gru-params[h5]' "
+                                     "(or save the model as .keras)")
+    if "error" in answer:
+        raise SpecError(Where(path), f"is a damaged HDF5 file ({_reason(answer['error'])})")
+    if "config_size" in answer:
+        raise SpecError(Where(path), f"has a model_config larger than {MAX_BYTES // 2**20} MiB")
+    if "config_type" in answer:
+        raise SpecError(Where(path), f"has a model_config that is not text (a {answer['config_type']})")
+    if "config" not in answer:
         raise SpecError(Where(path), "has no model_config: it holds weights only (saved with "
                                      "save_weights?), not a model")
-    # HDF5 does not tell a variable-length string's size before reading it: refuse it here,
-    # before it is parsed, at the same bound as every other config
-    if not isinstance(config, (str, bytes)):  # numpy's bytes_ is bytes
-        raise SpecError(Where(path), f"has a model_config that is not text (a {type(config).__name__})")
-    if len(config) > MAX_BYTES:
-        raise SpecError(Where(path), f"has a model_config larger than {MAX_BYTES // 2**20} MiB")
-    # h5py keeps bytes that are not UTF-8 as lone surrogates in a str: such a str is not text either
-    text = _utf8(config if isinstance(config, bytes) else config.encode("utf-8", "surrogateescape"),
-                 f"{path}:model_config")
-    if isinstance(version, bytes):
-        version = version.decode("utf-8", "replace")
-    return text, version if isinstance(version, str) else None
+    config = answer["config"]
+    # bytes came as latin-1; h5py keeps bytes that are not UTF-8 as lone surrogates in a str
+    data = config.encode("latin-1") if answer.get("bytes") else config.encode("utf-8", "surrogateescape")
+    return _utf8(data, f"{path}:model_config"), answer.get("version")
 
 
 def _hdf5_at_offset(f) -> bool:

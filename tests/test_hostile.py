@@ -197,6 +197,20 @@ def test_h5_with_damaged_objects(tmp_path, h5py, at, error):
     assert result.stderr.startswith(f"Error: {path}: is a damaged HDF5 file ({error}: ")
 
 
+def test_h5_that_crashes_the_hdf5_library(tmp_path, h5py):
+    """One byte the fuzzer set (124 at 1,009) makes HDF5 itself die of a segmentation fault
+    while reading the attributes: it happens in a child process, and is this file's error."""
+    data = bytearray((ROOT / "tests/golden/saved/functional_000.h5").read_bytes())
+    data[1009] = 124
+    path = tmp_path / "crash.h5"
+    path.write_bytes(bytes(data))
+    good = tmp_path / "good.yaml"
+    good.write_text((ROOT / "specs/mnist_gru.yaml").read_text())
+    fails(path, ": is a damaged HDF5 file (the HDF5 library stopped with signal 11 reading it)")
+    result = run("check", path, good, "-f", "json")  # and the run goes on to the next file
+    assert result.exit_code == 2 and [f["ok"] for f in json.loads(result.stdout)["files"]] == [False, True]
+
+
 def test_saved_json_mixing_keras2_and_keras3_calls(tmp_path):
     """Keras 3 tensors inside a Keras 2 call list."""
     config = json.loads((ROOT / "examples/seq2seq.json").read_text())
@@ -340,7 +354,7 @@ def test_weight_tensors_are_bounded(tmp_path):
     started = time.perf_counter()
     result = run("summary", path)
     assert time.perf_counter() - started < 20
-    assert result.exit_code == 2 and "the model has more than 400,000 weight tensors" in result.stderr
+    assert result.exit_code == 2 and "the model has more than 200,000 weight tensors" in result.stderr
 
 
 def test_num_layers_is_bounded():
