@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 from .limits import MAX_INT
@@ -16,13 +15,11 @@ class GruParamsError(Exception):
         super().__init__(*(one_line(a) if isinstance(a, str) else a for a in args))
 
 
-# Control characters, and the characters Python's str.splitlines() breaks on
-_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def one_line(text: str) -> str:
-    """`text` with line breaks and control characters escaped: `a\\nb`, `\\x01`."""
-    return _BREAKS.sub(lambda m: repr(m[0])[1:-1], text) if _BREAKS.search(text) else text
+    """`text` with line breaks and other unprintable characters escaped: `a\\nb`, `\\x01`."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class InternalError(GruParamsError):

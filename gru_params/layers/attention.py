@@ -1,0 +1,79 @@
+"""keras/src/layers/attention/: Attention, AdditiveAttention, MultiHeadAttention."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..errors import ArgumentError, boolean, fmt, positive_int
+from .base import Built, INIT, Kind, REQUIRED, TENSOR, TENSORS, W, layer_args
+from .checks import anything, fraction, one_of, optional_int, optional_ints_list, optional_positive_int
+from .shapes import known, several
+
+
+_ATTENTION_CALL = {"mask": TENSORS, "return_attention_scores": boolean, "use_causal_mask": boolean}
+
+
+_MHA_CALL = {"value": TENSOR, "key": TENSOR, "query_mask": TENSOR, "value_mask": TENSOR, "key_mask": TENSOR,
+             "attention_mask": TENSOR, "return_attention_scores": boolean, "use_causal_mask": boolean}
+
+
+_ATTENTION_ARGS = dict(dropout=(fraction, 0.0), seed=(optional_int, None))
+
+
+def _attention(scale: Callable, concat_weight: bool):
+    """Attention and AdditiveAttention (keras/src/layers/attention/): query, value and an
+    optional key; a scalar or per-feature scale, and for Attention a scalar for score_mode
+    concat (AdditiveAttention's own build has none)."""
+
+    def build(cfg, shape, nested, mask=None, return_attention_scores=False, use_causal_mask=False):
+        query, value, *key = several(shape, 2, 3)
+        if mask is not None and not 2 <= len(mask) <= 3:
+            raise ArgumentError(f"`mask` takes 2 or 3 tensors (query, value, key), got {len(mask)}")
+        weights = [W("scale", scale(query))] if cfg["use_scale"] else []
+        if concat_weight and cfg["score_mode"] == "concat":
+            weights.append(W("concat_score_weight", ()))
+        out = (*query[:-1], value[-1])
+        scores = (*query[:-1], (key or [value])[0][-2])
+        return Built([out, scores] if return_attention_scores else out, tuple(weights))
+
+    return build
+
+
+def _mha_build(cfg, shape, nested, value=None, key=None, query_mask=None, value_mask=None, key_mask=None,
+               attention_mask=None, return_attention_scores=False, use_causal_mask=False):
+    """keras/src/layers/attention/multi_head_attention.py: query, key and value projections
+    to (heads, key_dim or value_dim), and an output projection back to the query's size."""
+    if value is None:
+        raise ArgumentError("needs a `value` tensor: `inputs: [query, value]`, or `value:` beside `inputs`")
+    query, key = shape, value if key is None else key
+    if value[1:-1] != key[1:-1]:
+        raise ArgumentError(f"`value` {fmt(value)} and `key` {fmt(key)} must agree on every axis but the last")
+    heads, k = cfg["num_heads"], cfg["key_dim"]
+    v = cfg["value_dim"] or k
+    out_shape = cfg["output_shape"] or (known(query, -1, "query features"),)
+    projections = [("query", query, k), ("key", key, k)] + ([("gate", query, v)] if cfg["use_gate"] else [])
+    weights = []
+    for name, x, size in projections + [("value", value, v)]:
+        weights.append(W(f"{name}/kernel", (known(x, -1, f"{name} features"), heads, size)))
+        if cfg["use_bias"]:
+            weights.append(W(f"{name}/bias", (heads, size)))
+    weights.append(W("attention_output/kernel", (heads, v, *out_shape)))
+    if cfg["use_bias"]:
+        weights.append(W("attention_output/bias", out_shape))
+    out = (*query[:-1], *out_shape) if cfg["output_shape"] else query
+    scores = (query[0], heads, query[1], query[1])  # as Keras's compute_output_spec, query length twice
+    return Built([out, scores] if return_attention_scores else out, tuple(weights))
+
+
+KINDS = (
+    Kind("Attention", layer_args(use_scale=(boolean, False), score_mode=(one_of("dot", "concat"), "dot"), **_ATTENTION_ARGS),
+         _attention(lambda query: (), True), call=_ATTENTION_CALL, many_inputs=True),
+    Kind("AdditiveAttention", layer_args(use_scale=(boolean, True), score_mode=(one_of("dot", "concat"), "dot"),
+                                    **_ATTENTION_ARGS),
+         _attention(lambda query: (known(query, -1, "query features"),), False), call=_ATTENTION_CALL, many_inputs=True),
+    Kind("MultiHeadAttention", layer_args(
+        num_heads=(positive_int, REQUIRED), key_dim=(positive_int, REQUIRED), value_dim=(optional_positive_int, None),
+        use_bias=(boolean, True), output_shape=(optional_ints_list, None), attention_axes=(anything, None),
+        sliding_window=(optional_positive_int, None), flash_attention=(anything, None), use_gate=(boolean, False),
+        **_ATTENTION_ARGS, **INIT), _mha_build, call=_MHA_CALL, positional=("value", "key")),
+)

@@ -1,0 +1,87 @@
+"""PyTorch modules (`framework: pytorch`). Shapes as torchinfo reports them with a batch of 1
+in front: an RNN keeps every axis of its input but the last, whatever batch_first says
+(torch/nn/modules/rnn.py forward). `input_size`, `in_features` and `normalized_shape` may be
+left out where the previous layer fixes them; `trainable: false` stands for
+requires_grad_(False)."""
+
+from __future__ import annotations
+
+from ..errors import ArgumentError, boolean, fmt, positive_int
+from ..formulas import count_layer
+from .base import Built, Kind, REQUIRED, W, identity, registry
+from .checks import anything, fraction, integer, number, one_of, optional_int, optional_ints_list
+from .shapes import known
+
+
+def _torch_in(cfg, key: str, shape) -> int:
+    size = known(shape, -1, "features")
+    given = cfg.get(key)
+    if given is not None and given != size:
+        raise ArgumentError(f"`{key}` is {given}, but the input has {size} features {fmt(shape)}")
+    return size
+
+
+def _torch_rnn(class_name: str) -> Kind:
+    kind = {"RNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}[class_name]
+
+    def build(cfg, shape, nested):
+        if len(shape) not in (2, 3):
+            raise ArgumentError(f"expected a 2D or 3D input (time and features, with or without batch), got {fmt(shape)}")
+        count = count_layer(kind, cfg["hidden_size"], _torch_in(cfg, "input_size", shape), framework="pytorch",
+                            num_layers=cfg["num_layers"], use_bias=cfg["bias"], bidirectional=cfg["bidirectional"],
+                            proj_size=cfg.get("proj_size", 0))
+        return Built((*shape[:-1], count.output_dims[0]), tuple(W(w.name, w.shape) for w in count.weights),
+                     gates=count.gates)
+
+    def no_projection(key, value):
+        raise ArgumentError("proj_size argument is only supported for LSTM, not RNN or GRU")
+
+    args = dict(input_size=(optional_int, None), hidden_size=(positive_int, REQUIRED), num_layers=(positive_int, 1),
+                bias=(boolean, True), batch_first=(boolean, False), dropout=(fraction, 0.0),
+                bidirectional=(boolean, False), device=(anything, None), dtype=(anything, None),
+                proj_size=(integer, 0) if class_name == "LSTM" else (no_projection, 0), trainable=(boolean, True))
+    if class_name == "RNN":
+        args["nonlinearity"] = (one_of("tanh", "relu"), "tanh")
+    return Kind(class_name, args, build)
+
+
+def _torch_linear(cfg, shape, nested):
+    d = _torch_in(cfg, "in_features", shape)
+    weights = [W("weight", (cfg["out_features"], d))] + ([W("bias", (cfg["out_features"],))] if cfg["bias"] else [])
+    return Built((*shape[:-1], cfg["out_features"]), tuple(weights))
+
+
+def _torch_embedding(cfg, shape, nested):
+    return Built((*shape, cfg["embedding_dim"]), (W("weight", (cfg["num_embeddings"], cfg["embedding_dim"])),))
+
+
+def _torch_layer_norm(cfg, shape, nested):
+    normalized = cfg["normalized_shape"]
+    if normalized is None:
+        normalized = (known(shape, -1, "features"),)
+    elif tuple(shape[-len(normalized):]) != normalized:
+        raise ArgumentError(f"`normalized_shape` {list(normalized)} is not the trailing shape of {fmt(shape)}")
+    weights = []
+    if cfg["elementwise_affine"]:
+        weights = [W("weight", normalized)] + ([W("bias", normalized)] if cfg["bias"] else [])
+    return Built(shape, tuple(weights))
+
+
+_TORCH_COMMON = dict(device=(anything, None), dtype=(anything, None), trainable=(boolean, True))
+
+
+TORCH_KINDS: dict[str, Kind] = registry(
+    _torch_rnn("RNN"),
+    _torch_rnn("LSTM"),
+    _torch_rnn("GRU"),
+    Kind("Linear", dict(in_features=(optional_int, None), out_features=(positive_int, REQUIRED),
+                        bias=(boolean, True), **_TORCH_COMMON), _torch_linear),
+    Kind("Embedding", dict(num_embeddings=(positive_int, REQUIRED), embedding_dim=(positive_int, REQUIRED),
+                           padding_idx=(optional_int, None), max_norm=(anything, None), norm_type=(number, 2.0),
+                           scale_grad_by_freq=(boolean, False), sparse=(boolean, False), **_TORCH_COMMON),
+         _torch_embedding),
+    Kind("Dropout", dict(p=(fraction, 0.5), inplace=(boolean, False), trainable=(boolean, True)), identity),
+    Kind("LayerNorm", dict(normalized_shape=(optional_ints_list, None), eps=(number, 1e-05),
+                           elementwise_affine=(boolean, True), bias=(boolean, True), **_TORCH_COMMON),
+         _torch_layer_norm),
+)
