@@ -204,6 +204,8 @@ def _ref(node: Node, path: str, key: str) -> Ref:
         raise SpecError(_at(node, path, key), f"expected the name of an input or a layer, like `encoder` or "
                                               f"`encoder[1]`, got {describe(node)}")
     m = _REF.fullmatch(node.value)
+    if m and len(m[2]) > 9:  # no layer has a billion outputs; and never convert a huge number
+        raise SpecError(_at(node, path, key), f"the output index in {shown(node.value)} is out of range")
     return Ref(m[1], int(m[2]), _at(node, path, key)) if m else Ref(node.value, None, _at(node, path, key))
 
 

@@ -75,6 +75,14 @@ def test_an_integer_literal_past_pythons_digit_limit(tmp_path):
           "bits (at most 9,223,372,036,854,775,807)")
 
 
+def test_an_output_index_past_pythons_digit_limit(tmp_path):
+    """Found by splicing a long number into specs/seq2seq_translator.yaml."""
+    text = (ROOT / "specs/seq2seq_translator.yaml").read_text().replace("encoder[1]", "encoder[" + "1" * 5000 + "]")
+    result = run("summary", spec(tmp_path, text))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "initial_state[0]: the output index in 'encoder[111111111...11111111111111111]' is out of range" in result.stderr
+
+
 @pytest.mark.parametrize("literal", ["9223372036854775808", "0x8000000000000000", "-9223372036854775808",
                                      "1:" * 20 + "1", "1_000_000_000_000_000_000_000"])
 def test_integers_past_int64_in_any_spelling(tmp_path, literal):
