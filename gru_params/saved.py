@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import lzma
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -57,8 +58,13 @@ def load_saved(path) -> ModelSpec:
     if version is None and isinstance(data, dict):
         version = data.get("keras_version")
     keras2 = isinstance(version, str) and version.startswith("2.")
+    try:
+        root = _unplaced(data, _Count(where))
+    except _TooDeep:
+        parse(text, where, "JSON")  # raises the error at its line and column
+        raise SpecError(Where(where), f"nests deeper than {MAX_DEPTH} levels") from None
     try:  # fast: json's C parser, no positions
-        return from_node(_spec_tree(_unplaced(data), where, name, keras2), where)
+        return from_node(_spec_tree(root, where, name, keras2), where)
     except GruParamsError as error:
         fast = error
     # again with every node's line and column (ten times slower), to say where the error is
@@ -66,18 +72,15 @@ def load_saved(path) -> ModelSpec:
     raise fast  # the slow reading found nothing: the first error stands, without a line
 
 
+_LONG_NUMBER = re.compile(r"\d{19}")  # as many digits as int64's limit: check every integer then
+
+
 def _json(text: str, where: str):
-    """A config's JSON, held to the bounds of a spec (nesting, values, 64-bit integers), so
-    that what `convert` writes from it reads back; else a SpecError, placed at its line and
+    """A config's JSON, its integers in int64 range; else a SpecError, placed at its line and
     column by the slower YAML reader where it can be."""
     place = ()
     try:
-        data = json.loads(text, parse_int=_int)
-        problem, placed = _too_large(data)
-        if problem is None:
-            return data
-        if not placed:
-            raise SpecError(Where(where), problem)
+        return json.loads(text, parse_int=_int if _LONG_NUMBER.search(text) else None)
     except json.JSONDecodeError as e:
         if not text.strip():
             raise SpecError(Where(where), "is empty; expected a Keras model config") from None
@@ -95,21 +98,33 @@ def _int(text: str) -> int:
     return value
 
 
-def _too_large(data) -> tuple[str | None, bool]:
-    """What in `data` is past a spec's bounds, and whether it has a place to name: nesting
-    deeper than MAX_DEPTH has, more than MAX_NODES values (keys counted, as the YAML reader
-    counts them) is the whole file's."""
-    nodes, todo = 1, [(data, 1)] if isinstance(data, (dict, list)) else []
-    while todo:
-        value, depth = todo.pop()
+class _TooDeep(Exception):
+    """Nesting past MAX_DEPTH: the YAML reader says where."""
+
+
+class _Count:
+    """A config held to a spec's bounds as it becomes Nodes, so that what `convert` writes
+    from it reads back: values (keys counted, as the YAML reader counts them) and nesting."""
+
+    def __init__(self, where: str):
+        self.where, self.nodes = where, 1
+
+    def add(self, n: int, depth: int) -> None:
+        self.nodes += n
+        if self.nodes > MAX_NODES:
+            raise SpecError(Where(self.where), f"has more than {MAX_NODES:,} values")
         if depth > MAX_DEPTH:
-            return f"nests deeper than {MAX_DEPTH} levels", True
-        nodes += 2 * len(value) if isinstance(value, dict) else len(value)
-        if nodes > MAX_NODES:
-            return f"has more than {MAX_NODES:,} values", False
-        items = value.values() if isinstance(value, dict) else value
-        todo += [(v, depth + 1) for v in items if isinstance(v, (dict, list))]
-    return None, False
+            raise _TooDeep
+
+    def raw(self, value, depth: int) -> Node:
+        """A value kept as plain data (an initializer's config), counted all the same."""
+        todo = [(value, depth)] if isinstance(value, (dict, list)) else []
+        while todo:
+            item, at = todo.pop()
+            self.add(2 * len(item) if isinstance(item, dict) else len(item), at)
+            todo += [(v, at + 1) for v in (item.values() if isinstance(item, dict) else item)
+                     if isinstance(v, (dict, list))]
+        return Node(value, 0, 0)
 
 
 # The keys this module reads as structure; any other value (an initializer, a dtype policy)
@@ -119,14 +134,16 @@ _ALL_OF_IT = {"inbound_nodes", "input_layers", "output_layers", "batch_shape", "
               "build_input_shape"}
 
 
-def _unplaced(value, deep: bool = False) -> Node:
+def _unplaced(value, count: _Count, depth: int = 1, deep: bool = False) -> Node:
     """JSON data as a Node tree without positions (line 0): enough when nothing is wrong."""
     if isinstance(value, dict):
-        items = {k: _unplaced(v, deep or k in _ALL_OF_IT) if deep or k in _STRUCTURE or k in _ALL_OF_IT
-                 else Node(v, 0, 0) for k, v in value.items()}
+        count.add(2 * len(value), depth)
+        items = {k: _unplaced(v, count, depth + 1, deep or k in _ALL_OF_IT) if deep or k in _STRUCTURE or
+                 k in _ALL_OF_IT else count.raw(v, depth + 1) for k, v in value.items()}
         return Node(items, 0, 0, dict.fromkeys(items, (0, 0)))
     if isinstance(value, list):
-        return Node([_unplaced(v, deep) for v in value], 0, 0)
+        count.add(len(value), depth)
+        return Node([_unplaced(v, count, depth + 1, deep) for v in value], 0, 0)
     return Node(value, 0, 0)
 
 
