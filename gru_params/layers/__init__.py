@@ -26,6 +26,9 @@ KINDS: dict[str, Kind] = registry(
     *recurrent.KINDS, *core.KINDS, *regularization.KINDS, *activations.KINDS, *reshaping.KINDS,
     *normalization.KINDS, *convolutional.KINDS, *pooling.KINDS, *merging.KINDS, *attention.KINDS, *models.KINDS,
 )
+# Keras's other names for the same classes (MaxPool1D, Convolution1D, ...): a saved file or a
+# spec may use them; the layer is named and printed by its class
+KINDS.update({alias: KINDS[name] for family in (convolutional,) for alias, name in family.ALIASES.items()})
 KERAS2_KINDS: dict[str, Kind] = keras2.kinds(KINDS)
 
 REGISTRIES = {"keras": KINDS, "keras2": KERAS2_KINDS, "pytorch": TORCH_KINDS}

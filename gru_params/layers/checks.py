@@ -93,8 +93,8 @@ def ints(n: int, minimum: int = 1):
     return check
 
 
-def optional_ints(n: int):
-    inner = ints(n)
+def optional_ints(n: int, minimum: int = 1):
+    inner = ints(n, minimum)
     return lambda key, value: None if value is None else inner(key, value)
 
 

@@ -43,6 +43,20 @@ def channels_first(cfg) -> bool:
     return cfg.get("data_format") == "channels_first"
 
 
+def image(cfg, shape: Shape, rank: int) -> tuple[int, tuple]:
+    """A (batch, *spatial, channels) input of `rank` spatial axes (channels second for
+    channels_first): its known channel count and its spatial sizes."""
+    ndim(shape, rank + 2, "(batch, steps, channels)" if rank == 1 else f"(batch, {rank} spatial axes, channels)")
+    first = channels_first(cfg)
+    return known(shape, 1 if first else -1, "channels"), tuple(shape[2:] if first else shape[1:-1])
+
+
+def with_channels(cfg, shape: Shape, spatial: tuple, channels) -> Shape:
+    """The output shape of an image layer: the batch axis, then spatial and channel axes in
+    the layer's data format."""
+    return (shape[0], channels, *spatial) if channels_first(cfg) else (shape[0], *spatial, channels)
+
+
 def fits(given: Shape, wanted: Shape) -> bool:
     """Same rank, and the same size on every axis both know."""
     return len(given) == len(wanted) and all(a is None or b is None or a == b for a, b in zip(given, wanted))

@@ -17,6 +17,11 @@ multi-head attention, residual merges, ...), each with its spec, every row with 
 `Connected to`, the totals, the printed summaries and `model.to_json()`. Three of them are
 also kept as saved by Keras, in tests/golden/saved/ (.keras and .h5).
 
+tests/golden/keras_catalogue.json: every keras.layers class the engine supports beyond the
+recurrent models' layers, six random cases of each (plain, frozen, inside TimeDistributed;
+oracle/keras_catalogue.py), with every row, the totals, the printed summaries, each
+weight's path, shape and trainable flag, and the model's to_json().
+
 tests/golden/keras2/: two specs of specs/ as Keras 2 (tf_keras) writes them to JSON, and two
 models that only Keras 2's rules count right (a frozen Bidirectional, and one over a layer
 with go_backwards).
@@ -43,7 +48,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.oracle import frameworks, keras_functional, keras_models, torch_models  # noqa: E402
+from tests.oracle import frameworks, keras_catalogue, keras_functional, keras_models, torch_models  # noqa: E402
 from tests.oracle.keras_layers import describe, random_case, versions  # noqa: E402
 
 SEED = 20261123
@@ -62,13 +67,16 @@ REFERENCE = {
 
 
 def main() -> None:
-    which = sys.argv[1:] or ["layers", "models", "functional", "examples", "keras2", "torch", "flax", "onnx", "torchinfo"]
+    which = sys.argv[1:] or ["layers", "models", "functional", "catalogue", "examples", "keras2", "torch", "flax", "onnx",
+                             "torchinfo"]
     if "examples" in which:
         make_examples()
     if "keras2" in which:
         make_keras2()
     if "functional" in which:
         make_functional()
+    if "catalogue" in which:
+        make_catalogue()
     if "layers" in which:
         make_layers()
     if "models" in which:
@@ -127,6 +135,16 @@ def make_functional() -> None:
     path = GOLDEN / "keras_functional.json"
     path.write_text(json.dumps(golden, indent=1) + "\n")
     print(f"wrote {len(models)} models to {path}")
+
+
+def make_catalogue() -> None:
+    rng = random.Random(SEED + 7)
+    cases = keras_catalogue.cases(rng)
+    golden = {"generator": "tests/oracle/make_golden.py", "seed": SEED + 7, "columns": keras_models.COLUMNS,
+              **versions(), "cases": cases}
+    path = GOLDEN / "keras_catalogue.json"
+    path.write_text(json.dumps(golden, indent=1) + "\n")
+    print(f"wrote {len(cases)} layers to {path}")
 
 
 def make_examples() -> None:

@@ -1,0 +1,149 @@
+"""The keras.layers catalogue: each class the engine supports, built in real Keras with
+random valid arguments, on its own after an Input, frozen, and inside TimeDistributed where
+Keras allows it. Shared by make_golden.py (tests/golden/keras_catalogue.json) and the live
+tests. A draw that Keras rejects is drawn again: this file holds argument ranges, not shape
+rules."""
+
+from __future__ import annotations
+
+import random
+
+from tests.oracle import keras_models
+
+
+def _pick(rng, *options):
+    return rng.choice(options)
+
+
+def _size(rng, rank: int, low: int = 1, high: int = 3, scalar: bool = True):
+    """A size for each of `rank` axes: one int (for all) or a list."""
+    if scalar and rng.random() < 0.5:
+        return rng.randint(low, high)
+    return [rng.randint(low, high) for _ in range(rank)]
+
+
+def _image(rng, rank: int) -> list:
+    """An input of `rank` spatial axes and some channels (channels last)."""
+    return [rng.choice([None, 5, 8, 12, 16]) if rng.random() < 0.15 else rng.choice([5, 8, 12, 16])
+            for _ in range(rank)] + [rng.choice([1, 2, 3, 4, 6, 8])]
+
+
+def _data_format(rng, args: dict, shape: list) -> list:
+    """Sometimes channels_first: the channel axis moved to the front of the input."""
+    if rng.random() < 0.2:
+        args["data_format"] = "channels_first"
+        return [shape[-1], *shape[:-1]]
+    return shape
+
+
+def _window(rng, rank: int, args: dict, causal: bool = False) -> None:
+    args["kernel_size"] = _size(rng, rank, 1, 3)
+    if rng.random() < 0.3:
+        args["strides"] = _size(rng, rank, 1, 2)
+    elif rng.random() < 0.3:
+        args["dilation_rate"] = _size(rng, rank, 1, 2)
+    if rng.random() < 0.5:
+        args["padding"] = rng.choice(["valid", "same"] + ["causal"] * causal)
+    if rng.random() < 0.2:
+        args["use_bias"] = False
+    if rng.random() < 0.2:
+        args["activation"] = rng.choice(["relu", "tanh"])
+
+
+def _conv(rank: int):
+    def draw(rng):
+        args = {"filters": rng.choice([1, 2, 4, 8, 12])}
+        _window(rng, rank, args, causal=rank == 1)
+        if rng.random() < 0.2:
+            args["groups"] = rng.choice([2, 4])
+        return _data_format(rng, args, _image(rng, rank)), args
+
+    return draw
+
+
+def _transpose(rank: int):
+    def draw(rng):
+        args = {"filters": rng.choice([1, 2, 4, 8])}
+        _window(rng, rank, args)
+        if rng.random() < 0.3:
+            strides = args.get("strides", 1)
+            top = min(strides) if isinstance(strides, list) else strides
+            args["output_padding"] = rng.randint(0, max(0, top - 1))
+        return _data_format(rng, args, _image(rng, rank)), args
+
+    return draw
+
+
+def _depthwise(rank: int):
+    def draw(rng):
+        args = {}
+        _window(rng, rank, args)
+        if rng.random() < 0.5:
+            args["depth_multiplier"] = rng.choice([1, 2, 3])
+        return _data_format(rng, args, _image(rng, rank)), args
+
+    return draw
+
+
+def _separable(rank: int):
+    def draw(rng):
+        shape, args = _depthwise(rank)(rng)
+        return shape, {"filters": rng.choice([1, 2, 4, 8]), **args}
+
+    return draw
+
+
+# class name -> draw(rng) -> (input shape without the batch axis, arguments)
+DRAWS = {
+    **{f"Conv{r}D": _conv(r) for r in (1, 2, 3)},
+    **{f"Conv{r}DTranspose": _transpose(r) for r in (1, 2, 3)},
+    **{f"DepthwiseConv{r}D": _depthwise(r) for r in (1, 2)},
+    **{f"SeparableConv{r}D": _separable(r) for r in (1, 2)},
+}
+CASES_EACH = 6  # cases of each class in the golden file: plain, frozen, in TimeDistributed
+
+
+def random_spec(rng: random.Random, class_name: str, variant: str, name: str, keras=None) -> dict:
+    """A Sequential spec with one layer of `class_name` that `keras` builds: `variant` plain,
+    frozen (trainable: false), or time_distributed (wrapped, on a time axis more)."""
+    for _ in range(100):
+        shape, args = DRAWS[class_name](rng)
+        layer = {class_name: dict(args)}
+        if variant == "frozen":
+            layer[class_name]["trainable"] = False
+        if variant == "time_distributed":
+            layer, shape = {"TimeDistributed": {"layer": layer}}, [rng.choice([2, 3]), *shape]
+        spec = {"name": name, "input": shape, "layers": [layer]}
+        try:
+            keras_models.build(spec, keras)
+        except Exception:  # noqa: BLE001 - Keras refused the draw: draw again
+            continue
+        return spec
+    raise RuntimeError(f"no valid {variant} {class_name} in 100 draws")
+
+
+def weights(spec: dict, keras=None) -> list:
+    """Every weight of the spec's layer as Keras built it: [path inside the layer, shape, trainable]."""
+    model = keras_models.build(spec, keras)
+    layer = model.layers[-1]
+    return [[w.path.split("/", 2)[2], list(w.shape), bool(w.trainable)] for w in layer.weights]
+
+
+VARIANTS = ("plain", "plain", "plain", "frozen", "time_distributed", "time_distributed")
+
+
+def cases(rng: random.Random) -> list:
+    """CASES_EACH specs of every class, described by Keras: rows, totals, printed summaries,
+    weights and its saved JSON."""
+    out = []
+    for class_name in sorted(DRAWS):
+        for i in range(CASES_EACH):
+            spec = random_spec(rng, class_name, VARIANTS[i % len(VARIANTS)], f"{class_name.lower()}_{i}")
+            out.append(describe(spec))
+    return out
+
+
+def describe(spec: dict, keras=None) -> dict:
+    described = keras_models.describe(spec)
+    model = keras_models.build(spec, keras)
+    return {**described, "weights": weights(spec, keras), "json": model.to_json()}
