@@ -28,7 +28,7 @@ KINDS: dict[str, Kind] = registry(
 )
 # Keras's other names for the same classes (MaxPool1D, Convolution1D, ...): a saved file or a
 # spec may use them; the layer is named and printed by its class
-KINDS.update({alias: KINDS[name] for family in (convolutional,) for alias, name in family.ALIASES.items()})
+KINDS.update({alias: KINDS[name] for family in (convolutional, pooling) for alias, name in family.ALIASES.items()})
 KERAS2_KINDS: dict[str, Kind] = keras2.kinds(KINDS)
 
 REGISTRIES = {"keras": KINDS, "keras2": KERAS2_KINDS, "pytorch": TORCH_KINDS}

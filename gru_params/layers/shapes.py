@@ -43,12 +43,14 @@ def channels_first(cfg) -> bool:
     return cfg.get("data_format") == "channels_first"
 
 
-def image(cfg, shape: Shape, rank: int) -> tuple[int, tuple]:
+def image(cfg, shape: Shape, rank: int, channels_known: bool = True) -> tuple[int | None, tuple]:
     """A (batch, *spatial, channels) input of `rank` spatial axes (channels second for
-    channels_first): its known channel count and its spatial sizes."""
+    channels_first): its channel count (which must be known where weights depend on it)
+    and its spatial sizes."""
     ndim(shape, rank + 2, "(batch, steps, channels)" if rank == 1 else f"(batch, {rank} spatial axes, channels)")
     first = channels_first(cfg)
-    return known(shape, 1 if first else -1, "channels"), tuple(shape[2:] if first else shape[1:-1])
+    axis = 1 if first else -1
+    return known(shape, axis, "channels") if channels_known else shape[axis], tuple(shape[2:] if first else shape[1:-1])
 
 
 def with_channels(cfg, shape: Shape, spatial: tuple, channels) -> Shape:

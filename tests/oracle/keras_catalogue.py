@@ -93,8 +93,43 @@ def _separable(rank: int):
     return draw
 
 
+def _pooling(rank: int, required: bool):
+    def draw(rng):
+        args = {}
+        if required or rng.random() < 0.7:
+            args["pool_size"] = _size(rng, rank, 1, 3)
+        if rng.random() < 0.3:
+            args["strides"] = _size(rng, rank, 1, 3)
+        if rng.random() < 0.5:
+            args["padding"] = rng.choice(["valid", "same"])
+        return _data_format(rng, args, _image(rng, rank)), args
+
+    return draw
+
+
+def _global(rank: int):
+    def draw(rng):
+        args = {"keepdims": True} if rng.random() < 0.3 else {}
+        return _data_format(rng, args, _image(rng, rank)), args
+
+    return draw
+
+
+def _adaptive(rank: int):
+    def draw(rng):
+        args = {"output_size": _size(rng, rank, 1, 4)}
+        return _data_format(rng, args, _image(rng, rank)), args
+
+    return draw
+
+
+D = {1: "1D", 2: "2D", 3: "3D"}
 # class name -> draw(rng) -> (input shape without the batch axis, arguments)
 DRAWS = {
+    **{f"MaxPooling{D[r]}": _pooling(r, False) for r in (1, 2, 3)},
+    **{f"AveragePooling{D[r]}": _pooling(r, True) for r in (1, 2, 3)},
+    **{f"Global{op}Pooling{D[r]}": _global(r) for op in ("Average", "Max") for r in (1, 2, 3)},
+    **{f"Adaptive{op}Pooling{D[r]}": _adaptive(r) for op in ("Average", "Max") for r in (1, 2, 3)},
     **{f"Conv{r}D": _conv(r) for r in (1, 2, 3)},
     **{f"Conv{r}DTranspose": _transpose(r) for r in (1, 2, 3)},
     **{f"DepthwiseConv{r}D": _depthwise(r) for r in (1, 2)},
