@@ -24,7 +24,8 @@ def test_every_class_of_the_catalogue_is_in_the_golden_file():
              classes[i] for i, c in enumerate(CASES)]
     assert sorted(set(inner)) == sorted(DRAWS) and all(inner.count(n) == CASES_EACH for n in DRAWS)
     assert sum(c == "TimeDistributed" for c in classes) >= 2 * len(DRAWS) - 2  # a few Keras refuses to wrap
-    assert sum('"trainable": false' in json.dumps(c["spec"]) for c in CASES) >= len(DRAWS)
+    # frozen, but for the few classes that take no `trainable` (SpatialDropout2D and 3D)
+    assert sum('"trainable": false' in json.dumps(c["spec"]) for c in CASES) >= len(DRAWS) - 2
 
 
 def _weights(row) -> list:

@@ -1,4 +1,4 @@
-"""keras/src/layers/core/: Dense, Embedding, Masking."""
+"""keras/src/layers/core/: Dense, Embedding, Masking, Identity."""
 
 from __future__ import annotations
 
@@ -51,4 +51,5 @@ KINDS = (
                         quantization_config=(_not_quantized, None)),
          _dense_build),
     Kind("Masking", layer_args(mask_value=(anything, 0.0)), identity),
+    Kind("Identity", layer_args(), identity),
 )

@@ -1,9 +1,10 @@
-"""keras/src/layers/normalization/: BatchNormalization, LayerNormalization."""
+"""keras/src/layers/normalization/: BatchNormalization, LayerNormalization,
+GroupNormalization, RMSNormalization, UnitNormalization."""
 
 from __future__ import annotations
 
-from ..errors import boolean
-from .base import Built, Kind, W, layer_args
+from ..errors import ArgumentError, boolean
+from .base import Built, Kind, W, identity, layer_args
 from .checks import anything, axis_arg, integer, number, setting
 from .shapes import feature_axis, known
 
@@ -25,7 +26,37 @@ def _layer_norm_build(cfg, shape, nested):
     return Built(shape, tuple(W(n, size) for n in names))
 
 
+def _group_norm_build(cfg, shape, nested):
+    """group_normalization.py build: gamma and beta over the channels of `axis`, which the
+    groups (-1: one a channel) must divide."""
+    channels = known(shape, cfg["axis"], "normalized")
+    groups = channels if cfg["groups"] == -1 else cfg["groups"]
+    if groups > channels or channels % groups:
+        raise ArgumentError(f"`groups` ({groups}) must divide the {channels} channels")
+    names = [n for n, on in (("gamma", cfg["scale"]), ("beta", cfg["center"])) if on]
+    return Built(shape, tuple(W(n, (channels,)) for n in names))
+
+
+def _rms_norm_build(cfg, shape, nested):
+    """rms_normalization.py build: one scale a position of the normalized axes (sorted)."""
+    axes = sorted(cfg["axis"]) if isinstance(cfg["axis"], tuple) else [cfg["axis"]]
+    return Built(shape, (W("scale", tuple(known(shape, a, "normalized") for a in axes)),))
+
+
+def _groups(key, value):
+    if integer(key, value) == 0 or value < -1:
+        raise ArgumentError(f"expected a positive integer or -1 (one group a channel) for `{key}`, got {value}")
+    return value
+
+
 KINDS = (
+    Kind("GroupNormalization", layer_args(
+        groups=(_groups, 32), axis=(integer, -1), epsilon=(number, 0.001), center=(boolean, True),
+        scale=(boolean, True), beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"),
+        beta_regularizer=(setting, None), gamma_regularizer=(setting, None), beta_constraint=(setting, None),
+        gamma_constraint=(setting, None)), _group_norm_build),
+    Kind("RMSNormalization", layer_args(axis=(axis_arg, -1), epsilon=(number, 1e-06)), _rms_norm_build),
+    Kind("UnitNormalization", layer_args(axis=(axis_arg, -1)), identity),
     Kind("BatchNormalization", layer_args(
         axis=(integer, -1), momentum=(number, 0.99), epsilon=(number, 0.001), center=(boolean, True),
         scale=(boolean, True), beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"),

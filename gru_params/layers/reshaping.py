@@ -1,13 +1,14 @@
-"""keras/src/layers/reshaping/: Flatten, Reshape, Permute, RepeatVector."""
+"""keras/src/layers/reshaping/: Flatten, Reshape, Permute, RepeatVector, and Cropping,
+UpSampling and ZeroPadding in 1, 2 and 3 spatial dimensions. None has weights."""
 
 from __future__ import annotations
 
 import math
 
-from ..errors import ArgumentError, fmt, positive_int
-from .base import Built, DATA_FORMAT, Kind, REQUIRED, layer_args
-from .checks import int_list
-from .shapes import ndim
+from ..errors import ArgumentError, fmt, positive_int, shown
+from .base import DATA_FORMAT, REQUIRED, Built, Kind, layer_args
+from .checks import int_list, ints, one_of
+from .shapes import image, ndim, with_channels
 
 
 def _flatten_build(cfg, shape, nested):
@@ -47,7 +48,76 @@ def _repeat_vector_build(cfg, shape, nested):
     return Built((shape[0], cfg["n"], shape[1]))
 
 
+def _pair(key, value) -> tuple:
+    """argument_validation.standardize_tuple(value, 2, allow_zero=True): n -> (n, n)."""
+    return ints(2, 0)(key, value)
+
+
+def _pairs(rank: int):
+    """cropping2d.py / zero_padding2d.py: an int for every side of every axis, a list of one
+    int per axis (both sides), or a list of a pair per axis."""
+
+    def check(key, value):
+        if isinstance(value, list):
+            if len(value) != rank:
+                raise ArgumentError(f"expected an integer or a list of {rank} integers or pairs for `{key}`, "
+                                    f"got {shown(value)}")
+            return tuple(_pair(key, v) for v in value)
+        return (_pair(key, value),) * rank
+
+    return check
+
+
+def _cropping(rank: int):
+    """Cropping1D/2D/3D: each spatial axis shortened by both sides' crops, which must leave
+    something (1D: a length above 0; 2D, 3D: crops smaller than the axis)."""
+
+    def build(cfg, shape, nested):
+        crops = cfg["cropping"] if rank > 1 else (cfg["cropping"],)
+        channels, spatial = image(cfg, shape, rank, channels_known=False)
+        for size, (a, b) in zip(spatial, crops):
+            if size is not None and a + b >= size:
+                raise ArgumentError(f"`cropping` {[list(c) for c in crops]} leaves nothing of {fmt(shape)}")
+        out = tuple(None if size is None else size - a - b for size, (a, b) in zip(spatial, crops))
+        return Built(with_channels(cfg, shape, out, channels))
+
+    return build
+
+
+def _zero_padding(rank: int):
+    def build(cfg, shape, nested):
+        pads = cfg["padding"] if rank > 1 else (cfg["padding"],)
+        channels, spatial = image(cfg, shape, rank, channels_known=False)
+        out = tuple(None if size is None else size + a + b for size, (a, b) in zip(spatial, pads))
+        return Built(with_channels(cfg, shape, out, channels))
+
+    return build
+
+
+def _up_sampling(rank: int):
+    def build(cfg, shape, nested):
+        sizes = cfg["size"] if rank > 1 else (cfg["size"],)
+        channels, spatial = image(cfg, shape, rank, channels_known=False)
+        out = tuple(None if size is None else size * k for size, k in zip(spatial, sizes))
+        return Built(with_channels(cfg, shape, out, channels))
+
+    return build
+
+
+_NAMES = {1: "1D", 2: "2D", 3: "3D"}
+
 KINDS = (
+    Kind("Cropping1D", layer_args(cropping=(_pair, (1, 1))), _cropping(1)),
+    Kind("Cropping2D", layer_args(cropping=(_pairs(2), ((0, 0), (0, 0))), data_format=DATA_FORMAT), _cropping(2)),
+    Kind("Cropping3D", layer_args(cropping=(_pairs(3), ((1, 1),) * 3), data_format=DATA_FORMAT), _cropping(3)),
+    Kind("ZeroPadding1D", layer_args(padding=(_pair, (1, 1)), data_format=DATA_FORMAT), _zero_padding(1)),
+    Kind("ZeroPadding2D", layer_args(padding=(_pairs(2), ((1, 1),) * 2), data_format=DATA_FORMAT), _zero_padding(2)),
+    Kind("ZeroPadding3D", layer_args(padding=(_pairs(3), ((1, 1),) * 3), data_format=DATA_FORMAT), _zero_padding(3)),
+    Kind("UpSampling1D", layer_args(size=(positive_int, 2)), _up_sampling(1)),
+    Kind("UpSampling2D", layer_args(size=(ints(2), (2, 2)), data_format=DATA_FORMAT,
+                                    interpolation=(one_of("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5",
+                                                          "area"), "nearest")), _up_sampling(2)),
+    Kind("UpSampling3D", layer_args(size=(ints(3), (2, 2, 2)), data_format=DATA_FORMAT), _up_sampling(3)),
     Kind("Flatten", layer_args(data_format=DATA_FORMAT), _flatten_build),
     Kind("Reshape", layer_args(target_shape=(int_list, REQUIRED)), _reshape_build),
     Kind("Permute", layer_args(dims=(int_list, REQUIRED)), _permute_build),

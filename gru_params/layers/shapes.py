@@ -18,6 +18,8 @@ def min_ndim(shape: Shape, ndim: int, what: str) -> None:
 
 
 def known(shape: Shape, axis: int, what: str) -> int:
+    if not -len(shape) <= axis < len(shape):
+        raise ArgumentError(f"axis {axis} is out of range for {fmt(shape)}")
     size = shape[axis]
     if size is None:
         raise ArgumentError(f"needs a known size for the {what} axis, got {fmt(shape)}")

@@ -123,9 +123,91 @@ def _adaptive(rank: int):
     return draw
 
 
+def _crop_or_pad(rank: int, key: str, low: int, high: int, data_format: bool = True):
+    def draw(rng):
+        shape = _image(rng, rank)
+        pick = rng.random()
+        if pick < 0.3:
+            value = rng.randint(low, high)
+        elif pick < 0.6 or rank == 1:
+            value = [rng.randint(low, high) for _ in range(2 if rank == 1 else rank)]
+        else:
+            value = [[rng.randint(low, high), rng.randint(low, high)] for _ in range(rank)]
+        args = {key: value}
+        return (_data_format(rng, args, shape) if data_format else shape), args
+
+    return draw
+
+
+def _up_sampling(rank: int):
+    def draw(rng):
+        args = {"size": rng.randint(1, 3) if rank == 1 else _size(rng, rank, 1, 3)}
+        if rank == 2 and rng.random() < 0.3:
+            args["interpolation"] = rng.choice(["nearest", "bilinear"])
+        return (_data_format(rng, args, _image(rng, rank)) if rank > 1 else _image(rng, rank)), args
+
+    return draw
+
+
+def _spatial_dropout(rank: int):
+    def draw(rng):
+        args = {"rate": rng.choice([0.1, 0.5])}
+        return _data_format(rng, args, _image(rng, rank)), args
+
+    return draw
+
+
+def _no_weights(rank_choices, make_args):
+    def draw(rng):
+        return _image(rng, rng.choice(rank_choices)), make_args(rng)
+
+    return draw
+
+
+def _prelu(rng):
+    shape = _image(rng, rng.choice([1, 2]))
+    shape = [d or 4 for d in shape]  # alpha is as large as the input: every axis known
+    args = {}
+    if rng.random() < 0.6:
+        axes = sorted(rng.sample(range(1, len(shape) + 1), rng.randint(1, len(shape))))
+        args["shared_axes"] = axes if len(axes) > 1 or rng.random() < 0.5 else axes[0]
+    return shape, args
+
+
+def _group_norm(rng):
+    shape = [rng.choice([3, 5]), rng.choice([4, 8, 12])]
+    args = {"groups": rng.choice([-1, 1, 2, 4])}
+    if rng.random() < 0.3:
+        args[rng.choice(["center", "scale"])] = False
+    return shape, args
+
+
+def _rms_norm(rng):
+    shape = [rng.choice([3, 5]), rng.choice([4, 8]), rng.choice([2, 6])]
+    return shape, {"axis": rng.choice([-1, 2, [1, 2], [-1, 1]])} if rng.random() < 0.6 else {}
+
+
 D = {1: "1D", 2: "2D", 3: "3D"}
 # class name -> draw(rng) -> (input shape without the batch axis, arguments)
 DRAWS = {
+    "Cropping1D": _crop_or_pad(1, "cropping", 0, 2, data_format=False),
+    "Cropping2D": _crop_or_pad(2, "cropping", 0, 2),
+    "Cropping3D": _crop_or_pad(3, "cropping", 0, 2),
+    **{f"ZeroPadding{D[r]}": _crop_or_pad(r, "padding", 0, 3) for r in (1, 2, 3)},
+    **{f"UpSampling{D[r]}": _up_sampling(r) for r in (1, 2, 3)},
+    **{f"SpatialDropout{D[r]}": _spatial_dropout(r) for r in (2, 3)},
+    "GaussianDropout": _no_weights([1, 2], lambda rng: {"rate": rng.choice([0.1, 0.5])}),
+    "AlphaDropout": _no_weights([1, 2], lambda rng: {"rate": rng.choice([0.1, 0.5])}),
+    "ActivityRegularization": _no_weights([1, 2], lambda rng: {"l1": 0.01, "l2": rng.choice([0.0, 0.1])}),
+    "ReLU": _no_weights([1, 2], lambda rng: {"max_value": 6.0} if rng.random() < 0.5 else {"negative_slope": 0.1}),
+    "LeakyReLU": _no_weights([1, 2], lambda rng: {"negative_slope": rng.choice([0.1, 0.3])}),
+    "ELU": _no_weights([1, 2], lambda rng: {"alpha": rng.choice([0.5, 1.0])}),
+    "Softmax": _no_weights([1, 2], lambda rng: {"axis": rng.choice([-1, 1])}),
+    "PReLU": _prelu,
+    "GroupNormalization": _group_norm,
+    "RMSNormalization": _rms_norm,
+    "UnitNormalization": _no_weights([1, 2], lambda rng: {"axis": rng.choice([-1, 1, [1, 2]])}),
+    "Identity": _no_weights([1, 2, 3], lambda rng: {}),
     **{f"MaxPooling{D[r]}": _pooling(r, False) for r in (1, 2, 3)},
     **{f"AveragePooling{D[r]}": _pooling(r, True) for r in (1, 2, 3)},
     **{f"Global{op}Pooling{D[r]}": _global(r) for op in ("Average", "Max") for r in (1, 2, 3)},
@@ -141,7 +223,9 @@ CASES_EACH = 6  # cases of each class in the golden file: plain, frozen, in Time
 def random_spec(rng: random.Random, class_name: str, variant: str, name: str, keras=None) -> dict:
     """A Sequential spec with one layer of `class_name` that `keras` builds: `variant` plain,
     frozen (trainable: false), or time_distributed (wrapped, on a time axis more)."""
-    for _ in range(100):
+    for attempt in range(100):
+        if attempt == 40:  # Keras refuses this variant of the class (SpatialDropout2D takes no `trainable`)
+            variant = "plain"
         shape, args = DRAWS[class_name](rng)
         layer = {class_name: dict(args)}
         if variant == "frozen":
