@@ -11,8 +11,8 @@ in `infer`), and returns a `Built`. Shape rules follow each class's
 """
 
 from ..errors import fmt
-from . import (activations, attention, convolutional, core, keras2, merging, models, normalization, pooling, recurrent,
-               regularization, reshaping)
+from . import (activations, attention, convolutional, core, keras2, merging, models, normalization, pooling,
+               preprocessing, recurrent, regularization, reshaping)
 from .base import BASE, REQUIRED, TENSOR, TENSORS, Built, Kind, W, registry
 from .checks import ACTIVATIONS
 from .recurrent import RECURRENT
@@ -25,6 +25,7 @@ __all__ = ["ACTIVATIONS", "BASE", "KERAS2_KINDS", "KINDS", "RECURRENT", "REGISTR
 KINDS: dict[str, Kind] = registry(
     *recurrent.KINDS, *core.KINDS, *regularization.KINDS, *activations.KINDS, *reshaping.KINDS,
     *normalization.KINDS, *convolutional.KINDS, *pooling.KINDS, *merging.KINDS, *attention.KINDS, *models.KINDS,
+    *preprocessing.KINDS,
 )
 # Keras's other names for the same classes (MaxPool1D, Convolution1D, ...): a saved file or a
 # spec may use them; the layer is named and printed by its class

@@ -187,6 +187,40 @@ def _rms_norm(rng):
     return shape, {"axis": rng.choice([-1, 2, [1, 2], [-1, 1]])} if rng.random() < 0.6 else {}
 
 
+def _picture(rng) -> list:
+    return [rng.choice([8, 12, 16]), rng.choice([8, 10, 16]), rng.choice([1, 3])]
+
+
+def _augmentation(required: dict):
+    """An image layer with its required arguments, and sometimes channels_first (where it
+    has a data_format: `"data_format": None` marks those without)."""
+
+    def draw(rng):
+        args = {k: rng.choice(v) for k, v in required.items() if k != "data_format"}
+        return _data_format(rng, args, _picture(rng)) if "data_format" not in required else _picture(rng), args
+
+    return draw
+
+
+def _sized(rng):
+    args = {"height": rng.choice([2, 4, 8]), "width": rng.choice([2, 4, 6])}
+    return _data_format(rng, args, _picture(rng)), args
+
+
+AUGMENTATIONS = {
+    "AugMix": {}, "AutoContrast": {"data_format": None}, "ContrastLimitedAdaptiveHistogramEqualization": {},
+    "CutMix": {}, "MixUp": {}, "RandAugment": {},
+    "RandomBrightness": {"factor": [0.2, [-0.1, 0.3]], "data_format": None},
+    "RandomColorDegeneration": {"factor": [0.5]}, "RandomColorJitter": {},
+    "RandomContrast": {"factor": [0.2], "data_format": None}, "RandomElasticTransform": {}, "RandomErasing": {},
+    "RandomFlip": {"mode": ["horizontal", "vertical", "horizontal_and_vertical"]}, "RandomGaussianBlur": {},
+    "RandomGrayscale": {}, "RandomHue": {"factor": [0.2]}, "RandomInvert": {}, "RandomPerspective": {},
+    "RandomPosterization": {"factor": [[1, 4]]}, "RandomRotation": {"factor": [0.1, 0.5]},
+    "RandomSaturation": {"factor": [0.5]}, "RandomSharpness": {"factor": [0.5]}, "RandomShear": {},
+    "RandomTranslation": {"height_factor": [0.1], "width_factor": [0.2]}, "RandomZoom": {"height_factor": [0.1]},
+    "Solarization": {"data_format": None},
+}
+
 D = {1: "1D", 2: "2D", 3: "3D"}
 # class name -> draw(rng) -> (input shape without the batch axis, arguments)
 DRAWS = {
@@ -208,6 +242,9 @@ DRAWS = {
     "RMSNormalization": _rms_norm,
     "UnitNormalization": _no_weights([1, 2], lambda rng: {"axis": rng.choice([-1, 1, [1, 2]])}),
     "Identity": _no_weights([1, 2, 3], lambda rng: {}),
+    "Rescaling": _no_weights([1, 2], lambda rng: {"scale": rng.choice([1 / 255, 2.0]), "offset": rng.choice([0.0, -1.0])}),
+    **{name: _augmentation(required) for name, required in AUGMENTATIONS.items()},
+    **{name: _sized for name in ("CenterCrop", "RandomCrop", "Resizing")},
     **{f"MaxPooling{D[r]}": _pooling(r, False) for r in (1, 2, 3)},
     **{f"AveragePooling{D[r]}": _pooling(r, True) for r in (1, 2, 3)},
     **{f"Global{op}Pooling{D[r]}": _global(r) for op in ("Average", "Max") for r in (1, 2, 3)},

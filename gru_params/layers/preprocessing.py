@@ -1,0 +1,101 @@
+"""keras/src/layers/preprocessing/: Rescaling, and the image layers of image_preprocessing/
+(augmentations, crops, resizing). None has weights; every augmentation keeps its input's
+shape, and CenterCrop, RandomCrop and Resizing set its height and width. Arguments that
+change neither (factors, value ranges, fill modes) are taken as given."""
+
+from __future__ import annotations
+
+from ..errors import positive_int
+from .base import DATA_FORMAT, REQUIRED, Built, Kind, identity, layer_args
+from .checks import anything, number, optional_int
+from .shapes import channels_first, ndim
+
+_IMAGE = "(batch, height, width, channels)"
+
+
+def _image_identity(cfg, shape, nested):
+    """base_image_preprocessing_layer.py: a batch of images in, the same shape out."""
+    ndim(shape, 4, _IMAGE)
+    return Built(shape)
+
+
+def _sized(cfg, shape, nested):
+    """center_crop.py, random_crop.py, resizing.py compute_output_shape: the height and width
+    axes (after the batch axis; after the channels for channels_first) become the layer's."""
+    ndim(shape, 4, _IMAGE)
+    out = list(shape)
+    at = 2 if channels_first(cfg) else 1
+    out[at:at + 2] = cfg["height"], cfg["width"]
+    return Built(tuple(out))
+
+
+class _Checked(tuple):
+    """(check, default) of an argument whose value matters, among the plain defaults."""
+
+
+def _image_layer(class_name: str, build=_image_identity, **own) -> Kind:
+    """An image layer: its own arguments, each a default taken as any value (the shape does
+    not depend on it) or a _Checked (check, default)."""
+    return Kind(class_name, layer_args(**{k: tuple(v) if isinstance(v, _Checked) else (anything, v)
+                                          for k, v in own.items()}), build)
+
+
+_RANGE = (0, 255)  # value_range, as Keras writes its default
+_SEED = _Checked((optional_int, None))
+_FORMAT = _Checked(DATA_FORMAT)
+_FACTOR = _Checked((anything, REQUIRED))
+_SIZE = dict(height=_Checked((positive_int, REQUIRED)), width=_Checked((positive_int, REQUIRED)))
+
+KINDS = (
+    Kind("Rescaling", layer_args(scale=(number, REQUIRED), offset=(number, 0.0)), identity),
+    _image_layer("AugMix", value_range=_RANGE, num_chains=3, chain_depth=3, factor=0.3, alpha=1.0, all_ops=True,
+                 interpolation="bilinear", seed=_SEED, data_format=_FORMAT),
+    # AutoContrast, RandomBrightness, RandomContrast and Solarization take data_format through
+    # **kwargs (base_image_preprocessing_layer.py), and their configs hold it
+    _image_layer("AutoContrast", value_range=_RANGE, data_format=_FORMAT),
+    _image_layer("CenterCrop", _sized, **_SIZE, data_format=_FORMAT),
+    _image_layer("ContrastLimitedAdaptiveHistogramEqualization", value_range=_RANGE, clip_limit=4.0,
+                 tile_grid_size=(8, 8), data_format=_FORMAT),
+    _image_layer("CutMix", factor=1.0, seed=_SEED, data_format=_FORMAT),
+    _image_layer("MixUp", alpha=0.2, data_format=_FORMAT, seed=_SEED),
+    _image_layer("RandAugment", value_range=_RANGE, num_ops=2, factor=0.5, interpolation="bilinear", seed=_SEED,
+                 data_format=_FORMAT),
+    _image_layer("RandomBrightness", factor=_FACTOR, value_range=_RANGE, seed=_SEED, data_format=_FORMAT),
+    _image_layer("RandomColorDegeneration", factor=_FACTOR, value_range=_RANGE, data_format=_FORMAT,
+                 seed=_SEED),
+    _image_layer("RandomColorJitter", value_range=_RANGE, brightness_factor=None, contrast_factor=None,
+                 saturation_factor=None, hue_factor=None, seed=_SEED, data_format=_FORMAT),
+    _image_layer("RandomContrast", factor=_FACTOR, value_range=_RANGE, seed=_SEED, data_format=_FORMAT),
+    _image_layer("RandomCrop", _sized, **_SIZE, seed=_SEED, data_format=_FORMAT),
+    _image_layer("RandomElasticTransform", factor=1.0, scale=1.0, interpolation="bilinear", fill_mode="reflect",
+                 fill_value=0.0, value_range=_RANGE, seed=_SEED, data_format=_FORMAT),
+    _image_layer("RandomErasing", factor=1.0, scale=(0.02, 0.33), fill_value=None, value_range=_RANGE, seed=_SEED,
+                 data_format=_FORMAT),
+    _image_layer("RandomFlip", mode="horizontal_and_vertical", seed=_SEED, data_format=_FORMAT),
+    _image_layer("RandomGaussianBlur", factor=1.0, kernel_size=3, sigma=1.0, value_range=_RANGE,
+                 data_format=_FORMAT, seed=_SEED),
+    _image_layer("RandomGrayscale", factor=0.5, data_format=_FORMAT, seed=_SEED),
+    _image_layer("RandomHue", factor=_FACTOR, value_range=_RANGE, data_format=_FORMAT, seed=_SEED),
+    _image_layer("RandomInvert", factor=1.0, value_range=_RANGE, seed=_SEED, data_format=_FORMAT),
+    _image_layer("RandomPerspective", factor=1.0, scale=1.0, interpolation="bilinear", fill_value=0.0, seed=_SEED,
+                 data_format=_FORMAT),
+    _image_layer("RandomPosterization", factor=_FACTOR, value_range=_RANGE, data_format=_FORMAT,
+                 seed=_SEED),
+    _image_layer("RandomRotation", factor=_FACTOR, fill_mode="reflect", interpolation="bilinear",
+                 seed=_SEED, fill_value=0.0, data_format=_FORMAT),
+    _image_layer("RandomSaturation", factor=_FACTOR, value_range=_RANGE, data_format=_FORMAT,
+                 seed=_SEED),
+    _image_layer("RandomSharpness", factor=_FACTOR, value_range=_RANGE, data_format=_FORMAT,
+                 seed=_SEED),
+    _image_layer("RandomShear", x_factor=0.0, y_factor=0.0, interpolation="bilinear", fill_mode="reflect",
+                 fill_value=0.0, data_format=_FORMAT, seed=_SEED),
+    _image_layer("RandomTranslation", height_factor=_FACTOR, width_factor=_FACTOR,
+                 fill_mode="reflect", interpolation="bilinear", seed=_SEED, fill_value=0.0, data_format=_FORMAT),
+    _image_layer("RandomZoom", height_factor=_FACTOR, width_factor=None, fill_mode="reflect",
+                 interpolation="bilinear", seed=_SEED, fill_value=0.0, data_format=_FORMAT),
+    _image_layer("Resizing", _sized, **_SIZE, interpolation="bilinear", crop_to_aspect_ratio=False,
+                 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, antialias=False,
+                 data_format=_FORMAT),
+    _image_layer("Solarization", addition_factor=0.0, threshold_factor=0.0, value_range=_RANGE, seed=_SEED,
+                 data_format=_FORMAT),
+)
