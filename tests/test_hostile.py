@@ -446,6 +446,20 @@ def test_convert_keeps_keras2_freezing(tmp_path):
     assert (s.total_params, s.trainable_params) == (truth["total_params"], truth["trainable_params"]) == (265, 9)
 
 
+def test_a_gru_saved_before_reset_after_existed(tmp_path):
+    """A GRU config without `reset_after` was written by Keras before 2.1.5: one bias. Read
+    with today's default it counted 404, not tf_keras's 371 (keras2.json), a silent wrong number."""
+    truth = json.loads((ROOT / "tests/golden/keras2/keras2.json").read_text())["models"]["gru_before_reset_after"]
+    path = ROOT / "tests/golden/keras2/gru_before_reset_after.json"
+    assert "reset_after" not in path.read_text().replace("gru_before_reset_after", "")
+    s = summarize(load_spec(path))
+    assert s.total_params == truth["total_params"] == 371
+    assert {r.name: r.params for r in s.rows} == truth["layers"]
+    converted = run("convert", path)
+    assert converted.exit_code == 0 and converted.stdout.count("reset_after: false") == 2
+    assert summarize(load_spec(spec(tmp_path, converted.stdout))).total_params == 371
+
+
 def test_keras2_flips_go_backwards_where_keras3_refuses(tmp_path):
     truth = json.loads((ROOT / "tests/golden/keras2/keras2.json").read_text())["models"]["bidirectional_go_backwards"]
     assert summarize(load_spec(ROOT / "tests/golden/keras2/bidirectional_go_backwards.json")).total_params == \

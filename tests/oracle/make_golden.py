@@ -179,15 +179,33 @@ def make_keras2() -> None:
         spec = {"name": name, "input": [5, 3], "layers": [
             {"Bidirectional": {"layer": inner, "trainable": trainable}}, {"Dense": {"units": 1}}]}
         models[name] = keras_models.build(spec, tf_keras)
+    # Keras before 2.1.5 had no `reset_after` (added by keras-team/keras 2802c08): its GRU had
+    # one bias, as reset_after=False, and its config no such key. The file is Keras 2's, the
+    # key taken out; the count is tf_keras's for reset_after=False.
+    models["gru_before_reset_after"] = keras_models.build(
+        {"name": "gru_before_reset_after", "input": [None, 7],
+         "layers": [{"GRU": {"units": 5, "reset_after": False, "return_sequences": True}},
+                    {"Bidirectional": {"layer": {"GRU": {"units": 3, "reset_after": False}}}},
+                    {"Dense": {"units": 2}}]}, tf_keras)
     counts = {}
     for name, model in models.items():
-        (out / f"{name}.json").write_text(model.to_json())
+        text = model.to_json()
+        if name == "gru_before_reset_after":
+            text = json.dumps(_without(json.loads(text), "reset_after"))
+        (out / f"{name}.json").write_text(text)
         trainable = sum(int(w.shape.num_elements()) for w in model.trainable_weights)
         counts[name] = {"total_params": int(model.count_params()), "trainable_params": trainable,
                         "layers": {layer.name: int(layer.count_params()) for layer in model.layers}}
     (out / "keras2.json").write_text(json.dumps({"generator": "tests/oracle/make_golden.py", "tf_keras": tf_keras.__version__,
                                                  "models": counts}, indent=1) + "\n")
     print(f"wrote {len(models)} Keras 2 models to {out}")
+
+
+def _without(data, key: str):
+    """`data` with `key` taken out of every mapping in it."""
+    if isinstance(data, dict):
+        return {k: _without(v, key) for k, v in data.items() if k != key}
+    return [_without(v, key) for v in data] if isinstance(data, list) else data
 
 
 def make_layers() -> None:
