@@ -68,40 +68,37 @@ def _pairs(rank: int):
     return check
 
 
-def _cropping(rank: int):
-    """Cropping1D/2D/3D: each spatial axis shortened by both sides' crops, which must leave
-    something (1D: a length above 0; 2D, 3D: crops smaller than the axis)."""
+def _per_axis(rank: int, key: str, resize):
+    """Cropping, ZeroPadding, UpSampling: each spatial axis resized by `resize(size, the
+    axis's value of key)`; an unknown size stays unknown."""
 
     def build(cfg, shape, nested):
-        crops = cfg["cropping"] if rank > 1 else (cfg["cropping"],)
+        values = cfg[key] if rank > 1 else (cfg[key],)
         channels, spatial = image(cfg, shape, rank, channels_known=False)
-        for size, (a, b) in zip(spatial, crops):
-            if size is not None and a + b >= size:
-                raise ArgumentError(f"`cropping` {[list(c) for c in crops]} leaves nothing of {fmt(shape)}")
-        out = tuple(None if size is None else size - a - b for size, (a, b) in zip(spatial, crops))
+        out = tuple(None if size is None else resize(size, value, shape, values) for size, value in zip(spatial, values))
         return Built(with_channels(cfg, shape, out, channels))
 
     return build
+
+
+def _cropped(size: int, crop: tuple, shape, crops) -> int:
+    """Both sides' crops must leave something (Cropping1D: a length above 0; 2D, 3D: crops
+    smaller than the axis, which is the same)."""
+    if sum(crop) >= size:
+        raise ArgumentError(f"`cropping` {[list(c) for c in crops]} leaves nothing of {fmt(shape)}")
+    return size - sum(crop)
+
+
+def _cropping(rank: int):
+    return _per_axis(rank, "cropping", _cropped)
 
 
 def _zero_padding(rank: int):
-    def build(cfg, shape, nested):
-        pads = cfg["padding"] if rank > 1 else (cfg["padding"],)
-        channels, spatial = image(cfg, shape, rank, channels_known=False)
-        out = tuple(None if size is None else size + a + b for size, (a, b) in zip(spatial, pads))
-        return Built(with_channels(cfg, shape, out, channels))
-
-    return build
+    return _per_axis(rank, "padding", lambda size, pad, shape, pads: size + sum(pad))
 
 
 def _up_sampling(rank: int):
-    def build(cfg, shape, nested):
-        sizes = cfg["size"] if rank > 1 else (cfg["size"],)
-        channels, spatial = image(cfg, shape, rank, channels_known=False)
-        out = tuple(None if size is None else size * k for size, k in zip(spatial, sizes))
-        return Built(with_channels(cfg, shape, out, channels))
-
-    return build
+    return _per_axis(rank, "size", lambda size, k, shape, sizes: size * k)
 
 
 _NAMES = {1: "1D", 2: "2D", 3: "3D"}
