@@ -118,6 +118,13 @@ def parse(text: str, path: str, language: str = "YAML") -> Node | None:
                 root = node
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        if "maximum nesting depth" in str(e.problem) and mark and 0 < mark.index < len(text):
+            # libyaml 0.2.6 stops at 1,000 levels while reading ahead of the events that check
+            # ours: the text up to there gives those events, and our error at its place
+            parse(text[:mark.index], path, language)
+            raise SpecError(Where(path, mark.line + 1, mark.column + 1), f"nests deeper than {MAX_DEPTH} levels") \
+                from None
+        mark = e.problem_mark or e.context_mark
         where = Where(path, mark.line + 1, mark.column + 1) if mark else Where(path)
         opened = e.context_mark if e.problem and e.context and e.context_mark else None
         where_opened = (f" ({e.context.removeprefix('while ')} that starts at line {opened.line + 1}, "

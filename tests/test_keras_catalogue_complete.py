@@ -21,7 +21,7 @@ EXCLUDED = {
 NOT_YET = {
     "CategoryEncoding", "Discretization", "EinsumDense", "Equalization", "GroupQueryAttention", "HashedCrossing",
     "Hashing", "IntegerLookup", "MaxNumBoundingBoxes", "MelSpectrogram", "Normalization", "Pipeline",
-    "ReversibleEmbedding", "STFTSpectrogram", "SpectralNormalization", "StringLookup", "TextVectorization",
+    "STFTSpectrogram", "StringLookup", "TextVectorization",
 }
 
 

@@ -17,6 +17,7 @@ POPPED = {
     **{name: {"implementation", "zero_output_for_mask"} for name in ("LSTM", "GRU")},
     **{f"ConvLSTM{n}D": {"zero_output_for_mask", "unroll"} for n in (1, 2, 3)},
     "LeakyReLU": {"alpha"},  # Keras 2's name for negative_slope
+    "ReversibleEmbedding": {"weights", "lora_rank", "lora_alpha", "quantization_config"},  # passed on to Embedding
     # passed on to BaseImagePreprocessingLayer; their configs hold it
     **{name: {"data_format"} for name in ("AutoContrast", "RandomBrightness", "RandomContrast", "Solarization")},
 }

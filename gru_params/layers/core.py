@@ -1,4 +1,4 @@
-"""keras/src/layers/core/: Dense, Embedding, Masking, Identity."""
+"""keras/src/layers/core/: Dense, Embedding, ReversibleEmbedding, Masking, Identity."""
 
 from __future__ import annotations
 
@@ -39,13 +39,28 @@ def _embedding_build(cfg, shape, nested):
     return Built((*shape, d), tuple(_lora(cfg, [W("embeddings", (n, d))], "embeddings", n, d)))
 
 
+def _reversible_embedding_build(cfg, shape, nested):
+    """reversible_embedding.py build: the embeddings (and their LoRA factors), then, unless the
+    weights are tied, a reverse matrix (output_dim, input_dim)."""
+    built = _embedding_build(cfg, shape, nested)
+    if cfg["tie_weights"]:
+        return built
+    if cfg["lora_rank"]:
+        raise ArgumentError("`lora_rank` with `tie_weights=False`: Keras 3.15 itself fails to build this layer")
+    reverse = W("reverse_embeddings", (cfg["output_dim"], cfg["input_dim"]))
+    return built._replace(weights=(*built.weights, reverse))
+
+
+_EMBEDDING_ARGS = dict(input_dim=(positive_int, REQUIRED), output_dim=(positive_int, REQUIRED),
+                       embeddings_initializer=(setting, "uniform"), embeddings_regularizer=(setting, None),
+                       embeddings_constraint=(setting, None), mask_zero=(boolean, False), weights=(anything, None),
+                       lora_rank=(optional_int, None), lora_alpha=(anything, None),
+                       quantization_config=(_not_quantized, None))
+
 KINDS = (
-    Kind("Embedding", layer_args(input_dim=(positive_int, REQUIRED), output_dim=(positive_int, REQUIRED),
-                            embeddings_initializer=(setting, "uniform"), embeddings_regularizer=(setting, None),
-                            embeddings_constraint=(setting, None), mask_zero=(boolean, False),
-                            weights=(anything, None), lora_rank=(optional_int, None), lora_alpha=(anything, None),
-                            quantization_config=(_not_quantized, None), input_length=(optional_int, None)),
-         _embedding_build),
+    Kind("Embedding", layer_args(**_EMBEDDING_ARGS, input_length=(optional_int, None)), _embedding_build),
+    Kind("ReversibleEmbedding", layer_args(**_EMBEDDING_ARGS, tie_weights=(boolean, True), reverse_dtype=(anything, None),
+                                           logit_soft_cap=(anything, None)), _reversible_embedding_build),
     Kind("Dense", layer_args(units=(positive_int, REQUIRED), activation=(activation, None), use_bias=(boolean, True),
                         **INIT, lora_rank=(optional_int, None), lora_alpha=(anything, None),
                         quantization_config=(_not_quantized, None)),

@@ -1,10 +1,10 @@
 """keras/src/layers/normalization/: BatchNormalization, LayerNormalization,
-GroupNormalization, RMSNormalization, UnitNormalization."""
+GroupNormalization, RMSNormalization, UnitNormalization, and the SpectralNormalization wrapper."""
 
 from __future__ import annotations
 
-from ..errors import ArgumentError, boolean
-from .base import Built, Kind, W, identity, layer_args
+from ..errors import ArgumentError, boolean, positive_int
+from .base import REQUIRED, Built, Kind, W, identity, layer_args
 from .checks import anything, axis_arg, integer, number, setting
 from .shapes import feature_axis, known
 
@@ -43,6 +43,19 @@ def _rms_norm_build(cfg, shape, nested):
     return Built(shape, (W("scale", tuple(known(shape, a, "normalized") for a in axes)),))
 
 
+def _spectral_norm_build(cfg, shape, nested):
+    """spectral_normalization.py build: the wrapped layer (which must have a kernel or
+    embeddings), then a non-trainable vector_u (1, the kernel's last axis)."""
+    built, row = nested(cfg["layer"], shape)
+    kernel = next((w for w in built.weights if w.name.rsplit("/", 1)[-1] in ("kernel", "embeddings")), None)
+    if kernel is None:
+        raise ArgumentError(f"wraps a layer with a kernel or embeddings, got {cfg['layer'].kind.class_name}")
+    # In Keras's order: the wrapper takes the kernel as its own weight (`self.kernel =`), so
+    # layer.weights lists it, then vector_u, then the wrapped layer's other weights
+    rest = tuple(w for w in built.weights if w is not kernel)
+    return Built(built.output, (kernel, W("vector_u", (1, kernel.shape[-1]), False), *rest), (row,))
+
+
 def _groups(key, value):
     if integer(key, value) == 0 or value < -1:
         raise ArgumentError(f"expected a positive integer or -1 (one group a channel) for `{key}`, got {value}")
@@ -57,6 +70,8 @@ KINDS = (
         gamma_constraint=(setting, None)), _group_norm_build),
     Kind("RMSNormalization", layer_args(axis=(axis_arg, -1), epsilon=(number, 1e-06)), _rms_norm_build),
     Kind("UnitNormalization", layer_args(axis=(axis_arg, -1)), identity),
+    Kind("SpectralNormalization", layer_args(layer=(anything, REQUIRED), power_iterations=(positive_int, 1)),
+         _spectral_norm_build, ("layer",)),
     Kind("BatchNormalization", layer_args(
         axis=(integer, -1), momentum=(number, 0.99), epsilon=(number, 0.001), center=(boolean, True),
         scale=(boolean, True), beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"),

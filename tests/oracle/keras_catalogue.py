@@ -221,6 +221,22 @@ AUGMENTATIONS = {
     "Solarization": {"data_format": None},
 }
 
+def _reversible_embedding(rng):
+    args = {"input_dim": rng.choice([10, 100]), "output_dim": rng.choice([2, 8])}
+    if rng.random() < 0.5:
+        args["tie_weights"] = False
+    elif rng.random() < 0.3:
+        args["lora_rank"] = 2
+    return [rng.choice([5, 12])], args
+
+
+def _spectral_norm(rng):
+    if rng.random() < 0.5:
+        return [rng.choice([3, 7])], {"layer": {"Dense": {"units": rng.choice([2, 5])}}}
+    return [9, rng.choice([2, 3])], {"layer": {"Conv1D": {"filters": rng.choice([2, 4]), "kernel_size": 3}},
+                                     "power_iterations": rng.choice([1, 2])}
+
+
 D = {1: "1D", 2: "2D", 3: "3D"}
 # class name -> draw(rng) -> (input shape without the batch axis, arguments)
 DRAWS = {
@@ -242,6 +258,8 @@ DRAWS = {
     "RMSNormalization": _rms_norm,
     "UnitNormalization": _no_weights([1, 2], lambda rng: {"axis": rng.choice([-1, 1, [1, 2]])}),
     "Identity": _no_weights([1, 2, 3], lambda rng: {}),
+    "ReversibleEmbedding": _reversible_embedding,
+    "SpectralNormalization": _spectral_norm,
     "Rescaling": _no_weights([1, 2], lambda rng: {"scale": rng.choice([1 / 255, 2.0]), "offset": rng.choice([0.0, -1.0])}),
     **{name: _augmentation(required) for name, required in AUGMENTATIONS.items()},
     **{name: _sized for name in ("CenterCrop", "RandomCrop", "Resizing")},
