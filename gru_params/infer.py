@@ -60,6 +60,12 @@ class Summary(NamedTuple):
     def non_trainable_params(self) -> int:
         return self.total_params - self.trainable_params
 
+    def bytes(self, trainable: bool | None = None) -> int:
+        """The weights' size as Keras's summary gives it (each weight's dtype): all of them,
+        or the trainable or non-trainable ones."""
+        return sum(math.prod(w.shape) * w.itemsize for r in self.rows for w in r.weights
+                   if trainable is None or w.trainable == trainable)
+
 
 def summarize(spec: ModelSpec) -> Summary:
     """The Keras summary of a spec's model. Raises `SpecError` where shapes do not fit."""

@@ -223,9 +223,10 @@ def readable_bytes(n: int) -> str:
     return f"{whole // 100}.{whole % 100:02d} PB"
 
 
-def footer_lines(s) -> list[tuple[str, int]]:
-    return [("Total params", s.total_params), ("Trainable params", s.trainable_params),
-            ("Non-trainable params", s.non_trainable_params)]
+def footer_lines(s) -> list[tuple[str, int, int]]:
+    """Keras's three totals: label, parameters, bytes."""
+    return [("Total params", s.total_params, s.bytes()), ("Trainable params", s.trainable_params, s.bytes(True)),
+            ("Non-trainable params", s.non_trainable_params, s.bytes(False))]
 
 
 def _summary_layout(columns: int, show_trainable: bool, graph: bool = False):
@@ -333,8 +334,8 @@ _CONNECTION = re.compile(r"(.*)\[(\d+)\]\[(\d+)\]")
 
 def _footer(s) -> list[tuple[str, str]]:
     out = []
-    for label, n in footer_lines(s):
-        size = readable_bytes(n * BYTES_PER_PARAM)
+    for label, n, size in footer_lines(s):
+        size = readable_bytes(size)
         out.append((f" {label}: {n:,} ({size})", f"[bold] {label}: [/][color(34)]{n:,}[/] ({size})"))
     return out
 
@@ -548,7 +549,7 @@ def summary_markdown(s, *, show_trainable: bool = False, expand: bool = False) -
     align = ["---", "---", "---:"] + (["---"] if s.graph else []) + ([":---:"] if show_trainable else [])
     lines = [f'### Model: "{s.name}"', ""]
     lines += ["| " + " | ".join(r) + " |" for r in (header, align, *rows)]
-    lines += [""] + [f"- {label}: **{n:,}** ({readable_bytes(n * BYTES_PER_PARAM)})" for label, n in footer_lines(s)]
+    lines += [""] + [f"- {label}: **{n:,}** ({readable_bytes(size)})" for label, n, size in footer_lines(s)]
     return "\n".join(lines) + "\n"
 
 

@@ -19,6 +19,7 @@ class W(NamedTuple):
     name: str
     shape: tuple[int, ...]
     trainable: bool = True
+    itemsize: int = 4  # bytes a value, as Keras sizes weights in a summary: float32, or 8 for an int64 count
 
 
 class Built(NamedTuple):

@@ -1,14 +1,14 @@
-"""keras/src/layers/preprocessing/: Rescaling, and the image layers of image_preprocessing/
+"""keras/src/layers/preprocessing/: Normalization (its adapt() weights), Rescaling, and the image layers of image_preprocessing/
 (augmentations, crops, resizing). None has weights; every augmentation keeps its input's
 shape, and CenterCrop, RandomCrop and Resizing set its height and width. Arguments that
 change neither (factors, value ranges, fill modes) are taken as given."""
 
 from __future__ import annotations
 
-from ..errors import positive_int
-from .base import DATA_FORMAT, REQUIRED, Built, Kind, identity, layer_args
-from .checks import anything, number, optional_int
-from .shapes import channels_first, ndim
+from ..errors import ArgumentError, boolean, fmt, positive_int
+from .base import DATA_FORMAT, REQUIRED, Built, Kind, W, identity, layer_args
+from .checks import anything, axis_arg, number, optional_int
+from .shapes import channels_first, known, ndim
 
 _IMAGE = "(batch, height, width, channels)"
 
@@ -46,7 +46,28 @@ _FORMAT = _Checked(DATA_FORMAT)
 _FACTOR = _Checked((anything, REQUIRED))
 _SIZE = dict(height=_Checked((positive_int, REQUIRED)), width=_Checked((positive_int, REQUIRED)))
 
+def _normalization_build(cfg, shape, nested):
+    """normalization.py build: without a given mean and variance, three weights that adapt()
+    fills, none trainable: mean and variance over the kept axes, and a count."""
+    if (cfg["mean"] is None) != (cfg["variance"] is None):
+        raise ArgumentError("give both `mean` and `variance`, or neither (adapt() computes them)")
+    axes = () if cfg["axis"] is None else cfg["axis"] if isinstance(cfg["axis"], tuple) else (cfg["axis"],)
+    if any(not -len(shape) <= a < len(shape) for a in axes):
+        raise ArgumentError(f"`axis` {list(axes)} names an axis {fmt(shape)} does not have")
+    kept = tuple(known(shape, a, f"kept axis {a}") for a in sorted(a % len(shape) for a in axes))
+    if cfg["mean"] is not None:
+        return Built(shape)
+    return Built(shape, (W("mean", kept, False), W("variance", kept, False), W("count", (), False, 8)))  # an int64
+
+
+def _optional_axes(key, value):
+    """An axis, a list of them, or null (none kept), which Keras saves as []."""
+    return None if value is None or value == [] else axis_arg(key, value)
+
+
 KINDS = (
+    Kind("Normalization", layer_args(axis=(_optional_axes, -1), mean=(anything, None), variance=(anything, None),
+                                     invert=(boolean, False)), _normalization_build),
     Kind("Rescaling", layer_args(scale=(number, REQUIRED), offset=(number, 0.0)), identity),
     _image_layer("AugMix", value_range=_RANGE, num_chains=3, chain_depth=3, factor=0.3, alpha=1.0, all_ops=True,
                  interpolation="bilinear", seed=_SEED, data_format=_FORMAT),

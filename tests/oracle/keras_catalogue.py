@@ -221,6 +221,18 @@ AUGMENTATIONS = {
     "Solarization": {"data_format": None},
 }
 
+def _normalization(rng):
+    shape = [rng.choice([3, 5]), rng.choice([2, 4])]
+    args = {}
+    if rng.random() < 0.7:
+        args["axis"] = rng.choice([-1, 1, [1, 2], None])
+    if rng.random() < 0.3:
+        args.update(mean=0.5, variance=2.0)
+    if rng.random() < 0.2:
+        args["invert"] = True
+    return shape, args
+
+
 def _reversible_embedding(rng):
     args = {"input_dim": rng.choice([10, 100]), "output_dim": rng.choice([2, 8])}
     if rng.random() < 0.5:
@@ -259,6 +271,7 @@ DRAWS = {
     "UnitNormalization": _no_weights([1, 2], lambda rng: {"axis": rng.choice([-1, 1, [1, 2]])}),
     "Identity": _no_weights([1, 2, 3], lambda rng: {}),
     "ReversibleEmbedding": _reversible_embedding,
+    "Normalization": _normalization,
     "SpectralNormalization": _spectral_norm,
     "Rescaling": _no_weights([1, 2], lambda rng: {"scale": rng.choice([1 / 255, 2.0]), "offset": rng.choice([0.0, -1.0])}),
     **{name: _augmentation(required) for name, required in AUGMENTATIONS.items()},
