@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from gru_params import load_spec, summarize
+from gru_params.layers import KINDS
 from gru_params.spec import from_text
 from tests.models_compare import assert_same_as_keras
 from tests.oracle.keras_catalogue import CASES_EACH, DRAWS
@@ -24,8 +25,9 @@ def test_every_class_of_the_catalogue_is_in_the_golden_file():
              classes[i] for i, c in enumerate(CASES)]
     assert sorted(set(inner)) == sorted(DRAWS) and all(inner.count(n) == CASES_EACH for n in DRAWS)
     assert sum(c == "TimeDistributed" for c in classes) >= 2 * len(DRAWS) - 2  # a few Keras refuses to wrap
-    # frozen, but for the few classes that take no `trainable` (SpatialDropout2D and 3D)
-    assert sum('"trainable": false' in json.dumps(c["spec"]) for c in CASES) >= len(DRAWS) - 2
+    # a frozen case of every class that takes `trainable` (SpatialDropout2D and 3D, Discretization do not)
+    frozen = {next(iter(c["spec"]["layers"][0])) for c in CASES if '"trainable": false' in json.dumps(c["spec"])}
+    assert frozen == {name for name in DRAWS if "trainable" in KINDS[name].args}
 
 
 def _weights(row) -> list:

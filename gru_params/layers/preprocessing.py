@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..errors import ArgumentError, boolean, fmt, positive_int
 from .base import DATA_FORMAT, REQUIRED, Built, Kind, W, identity, layer_args
-from .checks import anything, axis_arg, number, optional_int
+from .checks import anything, axis_arg, number, one_of, optional_int, optional_positive_int, text
 from .shapes import channels_first, known, ndim
 
 _IMAGE = "(batch, height, width, channels)"
@@ -60,12 +60,64 @@ def _normalization_build(cfg, shape, nested):
     return Built(shape, (W("mean", kept, False), W("variance", kept, False), W("count", (), False, 8)))  # an int64
 
 
+def _category_encoding_build(cfg, shape, nested):
+    """category_encoding.py compute_output_shape: the last axis becomes num_tokens; in
+    one_hot mode it is added instead, unless it is 1 (and not the only axis)."""
+    n = cfg["num_tokens"]
+    if n is None:
+        raise ArgumentError("needs `num_tokens`")
+    if cfg["output_mode"] == "one_hot" and (shape[-1] != 1 or len(shape) == 1):
+        return Built((*shape, n))
+    return Built((*shape[:-1], n))
+
+
+def _hashing_build(cfg, shape, nested):
+    """hashing.py compute_output_spec: int mode keeps the shape; the others encode the last
+    axis into num_bins."""
+    return Built(shape if cfg["output_mode"] == "int" else (*shape[:-1], cfg["num_bins"]))
+
+
+def _discretization_build(cfg, shape, nested):
+    """discretization.py compute_output_shape, as Keras writes it: one_hot replaces a last
+    axis of 1 by the bins (else adds them); multi_hot and count drop the second axis."""
+    boundaries, bins = cfg["bin_boundaries"], cfg["num_bins"]
+    if (boundaries is None) == (bins is None):
+        raise ArgumentError("give `bin_boundaries` or `num_bins`, one of them")
+    depth = len(boundaries) + 1 if boundaries is not None else bins
+    mode = cfg["output_mode"]
+    if mode == "int":
+        return Built(shape)
+    if mode == "one_hot":
+        return Built((*shape[:-1], depth) if shape[-1] == 1 and len(shape) > 1 else (*shape, depth))
+    return Built((shape[0], *shape[2:], depth) if len(shape) >= 2 else (depth,))
+
+
+def _number_list(key, value):
+    if value is None:
+        return None
+    if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value):
+        raise ArgumentError(f"expected a list of numbers for `{key}`, got {value}")
+    return tuple(value)
+
+
 def _optional_axes(key, value):
     """An axis, a list of them, or null (none kept), which Keras saves as []."""
     return None if value is None or value == [] else axis_arg(key, value)
 
 
+_ENCODINGS = ("int", "one_hot", "multi_hot", "count")
+
 KINDS = (
+    Kind("CategoryEncoding", layer_args(num_tokens=(optional_positive_int, None),
+                                        output_mode=(one_of("multi_hot", "one_hot", "count"), "multi_hot"),
+                                        sparse=(boolean, False)), _category_encoding_build),
+    Kind("Hashing", layer_args(num_bins=(positive_int, REQUIRED), mask_value=(anything, None), salt=(anything, None),
+                               output_mode=(one_of(*_ENCODINGS), "int"), sparse=(boolean, False)), _hashing_build),
+    # Discretization takes no **kwargs: these only
+    Kind("Discretization", dict(bin_boundaries=(_number_list, None), num_bins=(optional_positive_int, None),
+                                epsilon=(number, 0.01), output_mode=(one_of(*_ENCODINGS), "int"),
+                                sparse=(boolean, False), dtype=(anything, None), name=(text, None)),
+         _discretization_build),
     Kind("Normalization", layer_args(axis=(_optional_axes, -1), mean=(anything, None), variance=(anything, None),
                                      invert=(boolean, False)), _normalization_build),
     Kind("Rescaling", layer_args(scale=(number, REQUIRED), offset=(number, 0.0)), identity),

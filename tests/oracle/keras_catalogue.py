@@ -221,6 +221,23 @@ AUGMENTATIONS = {
     "Solarization": {"data_format": None},
 }
 
+def _encoding(rng):
+    shape = rng.choice([[3], [4, 1], [2, 3], [1]])
+    return shape, {"num_tokens": rng.choice([5, 10]), "output_mode": rng.choice(["multi_hot", "one_hot", "count"])}
+
+
+def _hashing(rng):
+    shape = rng.choice([[3], [4, 1], [2, 3]])
+    return shape, {"num_bins": rng.choice([3, 8]), "output_mode": rng.choice(["int", "one_hot", "multi_hot", "count"])}
+
+
+def _discretization(rng):
+    shape = rng.choice([[3], [4, 1], [2, 3], [2, 3, 4]])
+    args = {"bin_boundaries": [0.0, 1.0, 2.5]} if rng.random() < 0.5 else {"num_bins": rng.choice([2, 5])}
+    args["output_mode"] = rng.choice(["int", "one_hot", "multi_hot", "count"])
+    return shape, args
+
+
 def _normalization(rng):
     shape = [rng.choice([3, 5]), rng.choice([2, 4])]
     args = {}
@@ -272,6 +289,9 @@ DRAWS = {
     "Identity": _no_weights([1, 2, 3], lambda rng: {}),
     "ReversibleEmbedding": _reversible_embedding,
     "Normalization": _normalization,
+    "CategoryEncoding": _encoding,
+    "Hashing": _hashing,
+    "Discretization": _discretization,
     "SpectralNormalization": _spectral_norm,
     "Rescaling": _no_weights([1, 2], lambda rng: {"scale": rng.choice([1 / 255, 2.0]), "offset": rng.choice([0.0, -1.0])}),
     **{name: _augmentation(required) for name, required in AUGMENTATIONS.items()},
