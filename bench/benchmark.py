@@ -192,7 +192,7 @@ def saved(runs: int, keras_runs: int, keras: bool) -> None:
     h5 = "tests/golden/saved/functional_000"
     names = ["`gru-params summary specs/mnist_gru.yaml`", "`gru-params summary examples/mnist_gru.keras`",
              "`gru-params summary examples/seq2seq.json`", "`gru-params convert examples/mnist_gru.keras`",
-             f"`gru-params summary {h5}.keras`", f"the same model as `.h5` (read by a child process with h5py)"]
+             f"`gru-params summary {h5}.keras`", "the same model as `.h5` (read by a child process with h5py)"]
     commands = [cli() + ["summary", "specs/mnist_gru.yaml"], cli() + ["summary", "examples/mnist_gru.keras"],
                 cli() + ["summary", "examples/seq2seq.json"], cli() + ["convert", "examples/mnist_gru.keras"],
                 cli() + ["summary", f"{h5}.keras"], cli() + ["summary", f"{h5}.h5"]]

@@ -103,15 +103,10 @@ def fmt(shape) -> str:
 
 
 def positive_int(key: str, value, maximum: int = MAX_INT) -> int:
-    """`value` if it is a whole number above zero, else an ArgumentError naming `key`."""
+    """`value` if it is a whole number above zero and at most `maximum` (by default the int64
+    limit of every framework's shapes), else an ArgumentError naming `key`."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ArgumentError(f"expected a positive integer for `{key}`, got {shown(value)}")
-    return at_most(key, value, maximum)
-
-
-def at_most(key: str, value: int, maximum: int = MAX_INT) -> int:
-    """`value` if it is at most `maximum` (by default the int64 limit that every framework's
-    shapes have), else an ArgumentError."""
     if value > maximum:
         limit = "the int64 limit of every framework" if maximum == MAX_INT else "gru-params's limit"
         raise ArgumentError(f"expected at most {maximum:,} for `{key}` ({limit}), got {shown(value)}")

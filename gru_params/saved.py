@@ -23,9 +23,9 @@ import zlib
 from . import layers as registry
 from .errors import GruParamsError, SpecError, Where, closest, shown
 from .files import open_regular, path_text
-from .limits import H5_MEMORY, H5_SECONDS, MAX_BYTES, MAX_DEPTH, MAX_INT, MAX_INT_DIGITS, MAX_NODES
+from .limits import H5_MEMORY, H5_SECONDS, MAX_BYTES, MAX_DEPTH, MAX_NODES
 from .spec import SAVED_SUFFIXES, ModelSpec, Ref, from_node
-from .yamlnodes import Node, describe, parse, read_text
+from .yamlnodes import Node, describe, int64, parse, read_text
 
 MODELS = ("Sequential", "Functional", "Model")
 _NESTED = {"layer", "backward_layer", "cell", "cells"}
@@ -92,9 +92,9 @@ def _json(text: str, where: str):
 
 
 def _int(text: str) -> int:
-    value = int(text) if len(text) <= MAX_INT_DIGITS else None
-    if value is None or not -MAX_INT <= value <= MAX_INT:
-        raise ValueError(text)
+    value = int64(text)
+    if value is None:
+        raise ValueError(text)  # json.loads passes it on: placed by the YAML reader
     return value
 
 
@@ -213,7 +213,8 @@ def _zip_directory_size(f) -> int | None:
     return directory
 
 
-def _reason(error: Exception) -> str:
+def _reason(error) -> str:
+    """An exception (or its text) cut to a length fit for one line."""
     text = str(error) or type(error).__name__
     return text if len(text) < 100 else text[:100] + "..."
 

@@ -124,7 +124,6 @@ def parse(text: str, path: str, language: str = "YAML") -> Node | None:
             parse(text[:mark.index], path, language)
             raise SpecError(Where(path, mark.line + 1, mark.column + 1), f"nests deeper than {MAX_DEPTH} levels") \
                 from None
-        mark = e.problem_mark or e.context_mark
         where = Where(path, mark.line + 1, mark.column + 1) if mark else Where(path)
         opened = e.context_mark if e.problem and e.context and e.context_mark else None
         where_opened = (f" ({e.context.removeprefix('while ')} that starts at line {opened.line + 1}, "
@@ -225,13 +224,17 @@ def _construct(name: str, tag: str, event, where: Where):
         raise SpecError(where, f"cannot read {shown(event.value)} as {name}") from None
 
 
+def int64(text: str, read=int) -> int | None:
+    """An integer literal read with `read`, or None when it is out of int64 range; checked by
+    its length first, so that a long one (or a long 1:2:3 in base 60) is never converted.
+    The one rule for YAML specs and JSON configs alike."""
+    value = read(text) if len(text) <= MAX_INT_DIGITS else None
+    return value if value is not None and -MAX_INT <= value <= MAX_INT else None
+
+
 def _integer(text: str, where: Where, tag: str, event):
-    """An integer literal, refused when it is out of int64 range; checked by its length
-    first, so that a long one (or a long 1:2:3 in base 60) is never converted."""
-    value = None
-    if len(text) <= MAX_INT_DIGITS:
-        value = int(text) if _DECIMAL.match(text) else _construct("int", tag, event, where)
-    if value is None or not -MAX_INT <= value <= MAX_INT:
+    value = int64(text, int if _DECIMAL.match(text) else lambda t: _construct("int", tag, event, where))
+    if value is None:
         raise SpecError(where, f"the integer {shown(text)} is out of range: numbers in a spec fit in 64 bits "
                                f"(at most {MAX_INT:,})")
     return value

@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 import gru_params
 from gru_params import GruParamsError, SpecError, count_layer, limits, load_spec, summarize
 from gru_params.cli import app
-from gru_params.compare import compare
 from gru_params.render import readable_bytes
 
 ROOT = Path(__file__).parents[1]
