@@ -20,7 +20,7 @@ import sys
 import zipfile
 import zlib
 
-from . import layers as registry
+from . import layers as registry, legacy
 from .errors import GruParamsError, SpecError, Where, closest, shown
 from .files import open_regular, path_text
 from .limits import H5_MEMORY, H5_SECONDS, MAX_BYTES, MAX_DEPTH, MAX_NODES
@@ -28,7 +28,7 @@ from .spec import SAVED_SUFFIXES, ModelSpec, Ref, from_node
 from .yamlnodes import Node, describe, int64, parse, read_text
 
 MODELS = ("Sequential", "Functional", "Model")
-_NESTED = {"layer", "backward_layer", "cell", "cells"}
+_NESTED = {"layer", "backward_layer", "cell", "cells", "layers"}  # layers: a Pipeline's
 # Keys of a saved layer config that are not constructor arguments
 _NOT_ARGUMENTS = {"batch_input_shape", "batch_shape", "build_config", "registered_name", "module"}
 # Keras 2 (tf_keras) saves arguments Keras 3 no longer takes; at these values they change
@@ -36,6 +36,9 @@ _NOT_ARGUMENTS = {"batch_input_shape", "batch_shape", "build_config", "registere
 _KERAS2_DEFAULTS = {"time_major": False, "noise_shape": None, "softmax_robust_masking": False, "trainable": True}
 _KERAS2_SHAPES = {"query_shape", "key_shape", "value_shape"}
 _KERAS2_ONE_ITEM = {("BatchNormalization", "axis")}  # Keras 2 saves axis=-1 as [2]; Keras 3 takes an int
+# Every class a saved file may hold: Keras 3's, and those only Keras 2 has (CuDNNLSTM, ...); the
+# spec parser then checks each layer against the registry of the file's framework
+_KINDS = {**registry.KERAS2_KINDS, **registry.KINDS}
 
 
 def is_saved_model(path) -> bool:
@@ -57,18 +60,18 @@ def load_saved(path) -> ModelSpec:
     data = _json(text, where)
     if version is None and isinstance(data, dict):
         version = data.get("keras_version")
-    keras2 = isinstance(version, str) and version.startswith("2.")
+    version = version if isinstance(version, str) else None
     try:
         root = _unplaced(data, _Count(where))
     except _TooDeep:
         parse(text, where, "JSON")  # raises the error at its line and column
         raise SpecError(Where(where), f"nests deeper than {MAX_DEPTH} levels") from None
     try:  # fast: json's C parser, no positions
-        return from_node(_spec_tree(root, where, name, keras2), where)
+        return from_node(_spec_tree(root, where, name, version), where)
     except GruParamsError as error:
         fast = error
     # again with every node's line and column (ten times slower), to say where the error is
-    from_node(_spec_tree(parse(text, where, "JSON"), where, name, keras2), where)
+    from_node(_spec_tree(parse(text, where, "JSON"), where, name, version), where)
     raise fast  # the slow reading found nothing: the first error stands, without a line
 
 
@@ -300,10 +303,14 @@ def _mapping(items: dict, at: Node) -> Node:
     return Node(items, at.line, at.column, {k: (v.line, v.column) for k, v in items.items()})
 
 
-def _spec_tree(root: Node | None, path: str, default_name: str, keras2: bool) -> Node:
-    """The config as a spec's tree; `framework: keras2` for a file Keras 2 wrote."""
+def _spec_tree(root: Node | None, path: str, default_name: str, version: str | None) -> Node:
+    """The config as a spec's tree, read as the Keras that wrote it (legacy.py); `framework:
+    keras2` for a file Keras 2 or Keras 1 wrote (Keras 1's trainable and Bidirectional rules are
+    Keras 2's)."""
+    if root is not None:
+        root = legacy.upgrade(root, path, version)
     tree = _model_tree(root, path, default_name)
-    if keras2:
+    if version is not None and version.startswith(("1.", "2.")) or legacy.keras1(root, version):
         tree.value["framework"] = Node("keras2", tree.line, tree.column)
         tree.keys["framework"] = (tree.line, tree.column)
     return tree
@@ -365,19 +372,21 @@ def _layer_tree(entry: Node, path: str, keypath: str) -> Node:
     config = _field(entry, "config", path, keypath, dict)
     if class_name.value in MODELS:  # a model used as a layer
         return _model_layer(class_name.value, config, path, keypath, entry)
-    if class_name.value not in registry.KINDS:
+    if class_name.value not in _KINDS:
         registered = entry.value.get("registered_name")
         custom = registered is not None and isinstance(registered.value, str) and ">" in registered.value
         raise SpecError(_at(class_name, path, f"{keypath}.class_name"),
                         f"unknown layer `{class_name.value}`" + (" (a custom layer: its weights cannot be "
-                        "known from its config)" if custom else closest(class_name.value, registry.KINDS)
+                        "known from its config)" if custom else closest(class_name.value, _KINDS)
                         + "; gru-params does not count it"))
     args = {}
-    own = registry.KINDS[class_name.value].args
+    own = _KINDS[class_name.value].args
     for key, value in config.value.items():
         if key in _NOT_ARGUMENTS or key not in own and (
                 key in _KERAS2_SHAPES or key in _KERAS2_DEFAULTS and value.value == _KERAS2_DEFAULTS[key]):
             continue
+        if key == "axis" and _virtual_batches(config):
+            value = _unshifted(value)
         if key in _NESTED and value.value is not None:
             value = _layer_tree(value, path, f"{keypath}.config.{key}")
         elif (class_name.value, key) in _KERAS2_ONE_ITEM and isinstance(value.value, list) and len(value.value) == 1:
@@ -387,6 +396,23 @@ def _layer_tree(entry: Node, path: str, keypath: str) -> Node:
     if class_name.value in _BEFORE_RESET_AFTER and "reset_after" not in config.value:
         args["reset_after"] = Node(False, config.line, config.column)
     return _mapping({class_name.value: _mapping(args, config)}, entry)
+
+
+def _virtual_batches(config: Node) -> bool:
+    batch = config.value.get("virtual_batch_size")
+    return batch is not None and batch.value is not None
+
+
+def _unshifted(axis):
+    """tf_keras's batch normalization, given a virtual_batch_size, adds an axis after the batch
+    axis in build and moves its own `axis` one up in place (BatchNormalizationBase.build in
+    layers/normalization/batch_normalization.py); get_config then saves the moved axes, which
+    tf_keras itself cannot read back. The axes as the layer was given them."""
+    if isinstance(axis, Node):
+        return Node(_unshifted(axis.value), axis.line, axis.column)
+    if isinstance(axis, list):
+        return [_unshifted(a) for a in axis]
+    return axis - 1 if isinstance(axis, int) and not isinstance(axis, bool) else axis
 
 
 # Keras before 2.1.5 had no `reset_after` (keras-team/keras 2802c08, keras/layers/recurrent.py:
@@ -492,7 +518,7 @@ def _tensors(node: Node, path: str, keypath: str):
 def _with_call(layer: Node, inbound: Node, path: str, keypath: str) -> Node:
     """The layer entry with its call: `inputs` and the call arguments Keras saved."""
     (class_name, _), = layer.value.items()
-    kind = registry.KINDS[class_name]
+    kind = _KINDS[class_name]
     if isinstance(inbound.value, dict):  # Keras 3: {args: [...], kwargs: {...}}
         args = inbound.value.get("args", Node([], inbound.line, inbound.column))
         kwargs = inbound.value.get("kwargs", Node({}, inbound.line, inbound.column, {}))

@@ -180,14 +180,14 @@ def _input(node: Node | None, path: str, key: str = "input") -> tuple | None:
         return None
     if isinstance(node.value, list) and len(node.value) > MAX_RANK:
         raise SpecError(_at(node, path, key), f"expected a shape of at most {MAX_RANK} axes, got {len(node.value):,}")
-    ok = isinstance(node.value, list) and node.value and all(
+    ok = isinstance(node.value, list) and all(  # [] is a scalar a sample (strings for TextVectorization)
         n.value is None or (isinstance(n.value, int) and not isinstance(n.value, bool) and n.value > 0)
         for n in node.value
     )
     if not ok:
         raise SpecError(_at(node, path, key),
                         f"expected the per-sample shape as a list of positive integers or nulls "
-                        f"(no batch axis), like [28, 28] or [null, 28]; got {describe(node)}")
+                        f"(no batch axis), like [28, 28], [null, 28] or [] (a scalar); got {describe(node)}")
     return tuple(n.value for n in node.value)
 
 
@@ -319,7 +319,9 @@ def _layer(node: Node, reader: _Reader, keypath: str, cell: bool = False) -> Lay
     reader.count_layer(where)
     kind = kinds.get(class_name)
     if kind is None:
-        raise SpecError(where, f"unknown layer `{class_name}`{closest(class_name, kinds)}")
+        keras2 = kinds is registry.KINDS and class_name in registry.KERAS2_KINDS
+        raise SpecError(where, f"unknown layer `{class_name}`" + ("; it is a Keras 2 (tf_keras) layer: add "
+                               "`framework: keras2`" if keras2 else closest(class_name, kinds)))
     if kind.cell and not cell:
         raise SpecError(where, f"{class_name} is an RNN cell; wrap it: RNN: {{cell: {{{class_name}: ...}}}}")
     if cell and not kind.cell:
@@ -372,7 +374,7 @@ _NESTED_WHAT = {"layers": "a list of layers", "model": "a functional model (inpu
 
 def _nested(kind: registry.Kind, key: str, node: Node, reader: _Reader, keypath: str):
     path = reader.path
-    if kind.class_name == "Sequential":  # a model used as a layer
+    if key == "layers":  # a Sequential model used as a layer, a Pipeline
         if not isinstance(node.value, list) or not node.value:
             raise SpecError(_at(node, path, keypath), "expected a non-empty list of layers")
         return tuple(_layer(n, reader, f"{keypath}[{i}]") for i, n in enumerate(node.value))
@@ -389,7 +391,8 @@ def _nested(kind: registry.Kind, key: str, node: Node, reader: _Reader, keypath:
         args = {**kind_defaults(stacked)[0], "cells": cells}
         return LayerSpec(stacked, args, _at(node, path, keypath))
     inner = _layer(node, reader, keypath, cell=key == "cell")
-    if kind.class_name == "Bidirectional" and inner.kind.class_name not in registry.RECURRENT:
-        raise SpecError(inner.where, f"Bidirectional wraps a recurrent layer ({', '.join(registry.RECURRENT)}), "
+    recurrent = registry.KERAS2_RECURRENT if reader.kinds is registry.KERAS2_KINDS else registry.RECURRENT
+    if kind.class_name == "Bidirectional" and inner.kind.class_name not in recurrent:
+        raise SpecError(inner.where, f"Bidirectional wraps a recurrent layer ({', '.join(recurrent)}), "
                                      f"got {inner.kind.class_name}")
     return inner

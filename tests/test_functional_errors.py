@@ -75,7 +75,7 @@ CASES = {
                      "`tokens: [null]`; got a mapping"),
     "bad_input_shape": ("inputs:\n  a: [0, 8]\nlayers: [Flatten]\n",
                         "2:6: inputs.a: expected the per-sample shape as a list of positive integers or nulls (no batch "
-                        "axis), like [28, 28] or [null, 28]; got a list"),
+                        "axis), like [28, 28], [null, 28] or [] (a scalar); got a list"),
     "input_and_layer_share_a_name": (HEAD + "  - Dense: {units: 3, name: a}\n    inputs: b\n",
                                      "5:5: layers[0].Dense: duplicate name `a` (also inputs.a, line 2); layer and "
                                      "input names must be unique"),

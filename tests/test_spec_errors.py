@@ -36,7 +36,7 @@ CASES = {
                       "features) or `input: [500]` (tokens)"),
     "bad_input": ("input: [28, -1]\nlayers: [Flatten]\n",
                   "1:8: input: expected the per-sample shape as a list of positive integers or nulls (no batch axis), "
-                  "like [28, 28] or [null, 28]; got a list"),
+                  "like [28, 28], [null, 28] or [] (a scalar); got a list"),
     "missing_layers": ("input: [28, 28]\n", "1:1: missing `layers`: the list of layers, in order"),
     "unknown_top_key": ("input: [28, 28]\nlayer:\n  - GRU: {units: 5}\n",
                         "2:1: layer: unknown key `layer` in the spec (did you mean `layers`?); "
@@ -72,6 +72,31 @@ CASES = {
     "conv_too_short": ("input: [3, 8]\nlayers:\n  - Conv1D: {filters: 4, kernel_size: 5}\n",
                        "3:5: layers[0].Conv1D: the input length 3 is too short for kernel 5 (dilation 1): "
                        "the output would be empty"),
+    "pipeline_in_time_distributed": (GOOD_HEAD + "  - TimeDistributed: {layer: {Pipeline: {layers: [Flatten]}}}\n",
+                                     "3:5: layers[0].TimeDistributed: Keras cannot tell the output shape of a Pipeline "
+                                     "inside TimeDistributed (its summary shows `?` and 0 parameters, as its layers are "
+                                     "not built): wrap each layer instead"),
+    "einsum_rank": (GOOD_HEAD + "  - EinsumDense: {equation: 'ab,bc->ac', output_shape: 4}\n",
+                    "3:5: layers[0].EinsumDense: `equation` ab,bc->ac names 2 input axes, the input (None, 28, 28) has 3"),
+    "einsum_output_shape": (GOOD_HEAD + "  - EinsumDense: {equation: 'abc,cd->abd', output_shape: [4]}\n",
+                            "3:5: layers[0].EinsumDense: `output_shape` (4) gives 1 sizes, `equation` abc,cd->abd names "
+                            "2 output axes besides the batch"),
+    "einsum_stray_axis": (GOOD_HEAD + "  - EinsumDense: {equation: 'abc,cx->abd', output_shape: [null, 4]}\n",
+                          "3:5: layers[0].EinsumDense: axis 'd' of `equation` abc,cx->abd is in neither the input nor "
+                          "the kernel"),
+    "einsum_bias_axes": (GOOD_HEAD + "  - EinsumDense: {equation: 'abc,cd->abd', output_shape: [null, 4], bias_axes: x}\n",
+                         "3:5: layers[0].EinsumDense: `bias_axes` 'x' is not an axis of the output 'abd'"),
+    "lookup_repeats": (GOOD_HEAD + "  - StringLookup: {vocabulary: [a, a]}\n",
+                       "3:5: layers[0].StringLookup: `vocabulary` repeats a token"),
+    "lookup_file": (GOOD_HEAD + "  - StringLookup: {vocabulary: vocab.txt, output_mode: one_hot}\n",
+                    "3:5: layers[0].StringLookup: `vocabulary` is a file, whose size is not in the config: give "
+                    "`vocabulary_size`"),
+    "lambda_without_output_shape": (GOOD_HEAD + "  - Lambda: {name: scale}\n",
+                                    "3:5: layers[0].Lambda: Lambda `scale` runs Python code and it gives no "
+                                    "`output_shape`: its output shape is not in the config; give it, per sample, as "
+                                    "`output_shape: [10]` in the spec"),
+    "stft_step": (GOOD_HEAD + "  - STFTSpectrogram: {frame_length: 8, frame_step: 9}\n",
+                  "3:5: layers[0].STFTSpectrogram: `frame_step` must be from 1 to `frame_length` (8), got 9"),
 }
 
 

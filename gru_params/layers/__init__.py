@@ -19,8 +19,8 @@ from .recurrent import RECURRENT
 from .shapes import fits
 from .torch import TORCH_KINDS
 
-__all__ = ["ACTIVATIONS", "BASE", "KERAS2_KINDS", "KINDS", "RECURRENT", "REGISTRIES", "REQUIRED", "TENSOR",
-           "TENSORS", "TORCH_KINDS", "Built", "Kind", "W", "fits", "fmt"]
+__all__ = ["ACTIVATIONS", "BASE", "KERAS2_KINDS", "KERAS2_RECURRENT", "KINDS", "RECURRENT", "REGISTRIES", "REQUIRED",
+           "TENSOR", "TENSORS", "TORCH_KINDS", "Built", "Kind", "W", "fits", "fmt"]
 
 KINDS: dict[str, Kind] = registry(
     *recurrent.KINDS, *core.KINDS, *regularization.KINDS, *activations.KINDS, *reshaping.KINDS,
@@ -29,7 +29,8 @@ KINDS: dict[str, Kind] = registry(
 )
 # Keras's other names for the same classes (MaxPool1D, Convolution1D, ...): a saved file or a
 # spec may use them; the layer is named and printed by its class
-KINDS.update({alias: KINDS[name] for family in (convolutional, pooling) for alias, name in family.ALIASES.items()})
+KINDS.update({alias: KINDS[name] for family in (convolutional, pooling, attention) for alias, name in family.ALIASES.items()})
 KERAS2_KINDS: dict[str, Kind] = keras2.kinds(KINDS)
+KERAS2_RECURRENT = keras2.RECURRENT  # what Bidirectional wraps in Keras 2: CuDNNLSTM and CuDNNGRU too
 
 REGISTRIES = {"keras": KINDS, "keras2": KERAS2_KINDS, "pytorch": TORCH_KINDS}

@@ -1,4 +1,5 @@
-"""keras/src/layers/attention/: Attention, AdditiveAttention, MultiHeadAttention."""
+"""keras/src/layers/attention/: Attention, AdditiveAttention, MultiHeadAttention,
+GroupedQueryAttention."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Callable
 from ..errors import ArgumentError, boolean, fmt, positive_int
 from .base import Built, INIT, Kind, REQUIRED, TENSOR, TENSORS, W, layer_args
 from .checks import anything, fraction, one_of, optional_int, optional_ints_list, optional_positive_int
-from .shapes import known, several
+from .shapes import known, min_ndim, several
 
 
 _ATTENTION_CALL = {"mask": TENSORS, "return_attention_scores": boolean, "use_causal_mask": boolean}
@@ -39,32 +40,70 @@ def _attention(scale: Callable, concat_weight: bool):
     return build
 
 
+def _projected(cfg, kernels: list, out_shape: tuple, heads: int, size: int) -> tuple[W, ...]:
+    """The EinsumDense sublayers' weights, in the order attention builds them: each input
+    projection (name, input shape, heads, size) to (heads, size), then the output projection."""
+    weights = []
+    for name, x, n, k in kernels:
+        weights.append(W(f"{name}/kernel", (known(x, -1, f"{name} features"), n, k)))
+        if cfg["use_bias"]:
+            weights.append(W(f"{name}/bias", (n, k)))
+    weights.append(W("attention_output/kernel", (heads, size, *out_shape)))
+    if cfg["use_bias"]:
+        weights.append(W("attention_output/bias", out_shape))
+    return tuple(weights)
+
+
+def _query_key_value(shape, value, key):
+    min_ndim(shape, 3, "(batch, steps, features)")
+    if value is None:
+        raise ArgumentError("needs a `value` tensor: `inputs: [query, value]`, or `value:` beside `inputs`")
+    key = value if key is None else key
+    if value[1:-1] != key[1:-1]:
+        raise ArgumentError(f"`value` {fmt(value)} and `key` {fmt(key)} must agree on every axis but the last")
+    return shape, value, key
+
+
 def _mha_build(cfg, shape, nested, value=None, key=None, query_mask=None, value_mask=None, key_mask=None,
                attention_mask=None, return_attention_scores=False, use_causal_mask=False):
     """keras/src/layers/attention/multi_head_attention.py: query, key and value projections
     to (heads, key_dim or value_dim), and an output projection back to the query's size."""
-    if value is None:
-        raise ArgumentError("needs a `value` tensor: `inputs: [query, value]`, or `value:` beside `inputs`")
-    query, key = shape, value if key is None else key
-    if value[1:-1] != key[1:-1]:
-        raise ArgumentError(f"`value` {fmt(value)} and `key` {fmt(key)} must agree on every axis but the last")
+    query, value, key = _query_key_value(shape, value, key)
     heads, k = cfg["num_heads"], cfg["key_dim"]
     v = cfg["value_dim"] or k
     out_shape = cfg["output_shape"] or (known(query, -1, "query features"),)
-    projections = [("query", query, k), ("key", key, k)] + ([("gate", query, v)] if cfg["use_gate"] else [])
-    weights = []
-    for name, x, size in projections + [("value", value, v)]:
-        weights.append(W(f"{name}/kernel", (known(x, -1, f"{name} features"), heads, size)))
-        if cfg["use_bias"]:
-            weights.append(W(f"{name}/bias", (heads, size)))
-    weights.append(W("attention_output/kernel", (heads, v, *out_shape)))
-    if cfg["use_bias"]:
-        weights.append(W("attention_output/bias", out_shape))
+    kernels = [("query", query, heads, k), ("key", key, heads, k)] + (
+        [("gate", query, heads, v)] if cfg["use_gate"] else []) + [("value", value, heads, v)]
     out = (*query[:-1], *out_shape) if cfg["output_shape"] else query
     scores = (query[0], heads, query[1], query[1])  # as Keras's compute_output_spec, query length twice
-    return Built([out, scores] if return_attention_scores else out, tuple(weights))
+    return Built([out, scores] if return_attention_scores else out, _projected(cfg, kernels, out_shape, heads, v))
 
 
+def _gqa_build(cfg, shape, nested, value=None, key=None, query_mask=None, value_mask=None, key_mask=None,
+               attention_mask=None, return_attention_scores=False, use_causal_mask=False):
+    """keras/src/layers/attention/grouped_query_attention.py: the query (and gate) projected to
+    num_query_heads, key and value to num_key_value_heads, each of head_dim; the output back
+    to the query's features, which the value's must equal."""
+    query, value, key = _query_key_value(shape, value, key)
+    q, kv, h = cfg["num_query_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
+    if q % kv:
+        raise ArgumentError(f"`num_query_heads` ({q}) must be divisible by `num_key_value_heads` ({kv})")
+    features = known(query, -1, "query features")
+    if value[-1] != features:
+        raise ArgumentError(f"the query's features {fmt(query)} and the value's {fmt(value)} must be equal")
+    kernels = [("query", query, q, h), ("key", key, kv, h)] + (
+        [("gate", query, q, h)] if cfg["use_gate"] else []) + [("value", value, kv, h)]
+    scores = (query[0], q, query[1], key[1])
+    return Built([query, scores] if return_attention_scores else query, _projected(cfg, kernels, (features,), q, h))
+
+
+_ATTENTION_OPTIONS = dict(use_bias=(boolean, True), sliding_window=(optional_positive_int, None),
+                          flash_attention=(anything, None), use_gate=(boolean, False))
+
+
+# MultiHeadAttention and GroupedQueryAttention build their weights in EinsumDense sublayers, which a frozen layer does not freeze: the
+# model still trains them, though the layer's own trainable_weights is empty (Keras 3's
+# Layer.trainable_weights; its sublayers are made in build(), after `trainable` was set)
 KINDS = (
     Kind("Attention", layer_args(use_scale=(boolean, False), score_mode=(one_of("dot", "concat"), "dot"), **_ATTENTION_ARGS),
          _attention(lambda query: (), True), call=_ATTENTION_CALL, many_inputs=True),
@@ -73,7 +112,12 @@ KINDS = (
          _attention(lambda query: (known(query, -1, "query features"),), False), call=_ATTENTION_CALL, many_inputs=True),
     Kind("MultiHeadAttention", layer_args(
         num_heads=(positive_int, REQUIRED), key_dim=(positive_int, REQUIRED), value_dim=(optional_positive_int, None),
-        use_bias=(boolean, True), output_shape=(optional_ints_list, None), attention_axes=(anything, None),
-        sliding_window=(optional_positive_int, None), flash_attention=(anything, None), use_gate=(boolean, False),
-        **_ATTENTION_ARGS, **INIT), _mha_build, call=_MHA_CALL, positional=("value", "key")),
+        output_shape=(optional_ints_list, None), attention_axes=(anything, None), **_ATTENTION_OPTIONS,
+        **_ATTENTION_ARGS, **INIT), _mha_build, call=_MHA_CALL, positional=("value", "key"), freezes_own_weights=False),
+    Kind("GroupedQueryAttention", layer_args(
+        head_dim=(positive_int, REQUIRED), num_query_heads=(positive_int, REQUIRED),
+        num_key_value_heads=(positive_int, REQUIRED), **_ATTENTION_OPTIONS, **_ATTENTION_ARGS, **INIT),
+        _gqa_build, call=_MHA_CALL, positional=("value", "key"), freezes_own_weights=False),
 )
+# keras.layers exports GroupedQueryAttention as GroupQueryAttention; saved files name the class
+ALIASES = {"GroupQueryAttention": "GroupedQueryAttention"}

@@ -1,23 +1,30 @@
-"""keras/src/layers/core/: Dense, Embedding, ReversibleEmbedding, Masking, Identity."""
+"""keras/src/layers/core/: Dense, EinsumDense, Embedding, ReversibleEmbedding, Lambda (with its
+output_shape), Masking, Identity."""
 
 from __future__ import annotations
 
-from ..errors import ArgumentError, boolean, positive_int
+import re
+
+from ..errors import ArgumentError, boolean, fmt, positive_int, shown
 from .base import Built, INIT, Kind, REQUIRED, W, identity, layer_args
-from .checks import activation, anything, optional_int, setting
+from .checks import activation, anything, input_shape_arg, optional_int, setting
 from .shapes import known, min_ndim
 
 
-def _lora(cfg, weights: list, name: str, rows: int, columns: int) -> list:
-    """keras/src/layers/core/dense.py and embedding.py enable_lora: with `lora_rank`, the
-    full matrix is frozen and two trainable factors of that rank are added."""
+def _lora(cfg, weights: list, name: str) -> list:
+    """keras/src/layers/core/dense.py, embedding.py and einsum_dense.py enable_lora: with
+    `lora_rank`, the full matrix is frozen and two trainable factors of that rank are added,
+    (*shape[:-1], rank) and (rank, shape[-1])."""
     rank = cfg["lora_rank"]
     if not rank:
         return weights
     if rank < 0:
         raise ArgumentError(f"expected a positive integer for `lora_rank`, got {rank}")
+    if cfg.get("kernel_constraint") is not None:
+        raise ArgumentError("`lora_rank` with a `kernel_constraint`: Keras refuses LoRA on a constrained kernel")
     main, *rest = weights
-    return [main._replace(trainable=False), *rest, W(f"lora_{name}_a", (rows, rank)), W(f"lora_{name}_b", (rank, columns))]
+    return [main._replace(trainable=False), *rest, W(f"lora_{name}_a", (*main.shape[:-1], rank)),
+            W(f"lora_{name}_b", (rank, main.shape[-1]))]
 
 
 def _not_quantized(key, value):
@@ -31,12 +38,12 @@ def _dense_build(cfg, shape, nested):
     min_ndim(shape, 2, "(batch, ..., features)")
     d, units = known(shape, -1, "features"), cfg["units"]
     weights = [W("kernel", (d, units))] + ([W("bias", (units,))] if cfg["use_bias"] else [])
-    return Built((*shape[:-1], units), tuple(_lora(cfg, weights, "kernel", d, units)))
+    return Built((*shape[:-1], units), tuple(_lora(cfg, weights, "kernel")))
 
 
 def _embedding_build(cfg, shape, nested):
     n, d = cfg["input_dim"], cfg["output_dim"]
-    return Built((*shape, d), tuple(_lora(cfg, [W("embeddings", (n, d))], "embeddings", n, d)))
+    return Built((*shape, d), tuple(_lora(cfg, [W("embeddings", (n, d))], "embeddings")))
 
 
 def _reversible_embedding_build(cfg, shape, nested):
@@ -49,6 +56,106 @@ def _reversible_embedding_build(cfg, shape, nested):
         raise ArgumentError("`lora_rank` with `tie_weights=False`: Keras 3.15 itself fails to build this layer")
     reverse = W("reverse_embeddings", (cfg["output_dim"], cfg["input_dim"]))
     return built._replace(weights=(*built.weights, reverse))
+
+
+# keras/src/layers/core/einsum_dense.py _analyze_einsum_string: the three forms it takes, with
+# "..." standing for the axes the equation does not name (on the left, or on the right)
+_EINSUM = ((re.compile(r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)"), None),
+           (re.compile(r"\.\.\.([a-zA-Z]+),([a-zA-Z]+)->\.\.\.([a-zA-Z]+)"), "left"),
+           (re.compile(r"([a-zA-Z]{2,})\.\.\.,([a-zA-Z]+)->([a-zA-Z]+)\.\.\."), "right"))
+
+
+def _equation(key, value):
+    if isinstance(value, str) and any(form.fullmatch(value) for form, _ in _EINSUM):
+        return value
+    raise ArgumentError(f"expected an einsum equation of the form ab,bc->ac, ...b,bc->...c or ab...,bc->ac... "
+                        f"for `{key}`, got {shown(value)}")
+
+
+def _partial_shape(key, value):
+    """EinsumDense's output_shape: an int, or a list of sizes with null for an axis the input fixes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    return input_shape_arg(key, value)
+
+
+def _bias_axes(key, value):
+    if value is None or (isinstance(value, str) and value.isascii() and value.isalpha()):
+        return value
+    raise ArgumentError(f"expected the letters of output axes or null for `{key}`, got {shown(value)}")
+
+
+def _einsum_dense_build(cfg, shape, nested):
+    """einsum_dense.py _analyze_split_string: every output axis is the batch, one the output_shape
+    gives (left to right), or one of the axes "..." stands for; the kernel takes each of its
+    axes from the output if named there, else from the input; the bias spans the output from its
+    first bias axis on, 1 where an axis is not a bias axis (and 1 for each axis "..." stands for on
+    the right)."""
+    equation = cfg["equation"]
+    (inputs, kernel, outputs), side = next((m.groups(), side) for form, side in _EINSUM
+                                           if (m := form.fullmatch(equation)))
+    elided = len(shape) - len(inputs)
+    if elided < (1 if side == "left" else 0) or (elided and side is None):
+        raise ArgumentError(f"`equation` {equation} names {len(inputs)} input axes, the input {fmt(shape)} has "
+                            f"{len(shape)}")
+    out = [shape[0], *cfg["output_shape"]]
+    if side == "left":  # Keras inserts each axis at position 1 in turn: their order comes out reversed,
+        out[1:1] = shape[elided - 1:0:-1]  # and that is the shape the next layers get from it
+    elif side == "right":
+        out += shape[len(shape) - elided:]
+    shift = elided if side == "left" else 0
+    axis_in = {c: i + shift for i, c in enumerate(inputs)}
+    axis_out = {c: i + shift for i, c in enumerate(outputs)}
+    expected = len(outputs) - (side != "left")  # the output axes besides the batch and "..."
+    if len(cfg["output_shape"]) != expected:
+        raise ArgumentError(f"`output_shape` {fmt(cfg['output_shape'])} gives {len(cfg['output_shape'])} sizes, "
+                            f"`equation` {equation} names {expected} output axes besides the batch")
+    for c in inputs:
+        if c in axis_out and out[axis_out[c]] is not None and out[axis_out[c]] != shape[axis_in[c]]:
+            raise ArgumentError(f"input and output sizes differ at shared axis '{c}': {shape[axis_in[c]]} and "
+                                f"{out[axis_out[c]]}")
+    if missing := [c for c in outputs + kernel if c not in inputs + outputs or c not in inputs + kernel]:
+        raise ArgumentError(f"axis '{missing[0]}' of `equation` {equation} is in neither the input nor the "
+                            f"{'output' if missing[0] in kernel else 'kernel'}")
+    sizes = [out[axis_out[c]] if c in axis_out else shape[axis_in[c]] for c in kernel]
+    if None in sizes:
+        raise ArgumentError(f"the kernel of `equation` {equation} needs every axis it shares known; got "
+                            f"{fmt(tuple(sizes))}")
+    weights = [W("kernel", tuple(sizes))]
+    if cfg["bias_axes"] is not None:
+        bias_axes = cfg["bias_axes"]
+        if stray := [c for c in bias_axes if c not in outputs]:
+            raise ArgumentError(f"`bias_axes` '{stray[0]}' is not an axis of the output '{outputs}'")
+        first = min(outputs.find(c) for c in bias_axes)
+        bias = [out[axis_out[c]] if c in bias_axes else 1 for c in outputs[first:]]
+        if None in bias:
+            raise ArgumentError(f"the bias over '{bias_axes}' needs its axes known; got {fmt(tuple(bias))}")
+        weights.append(W("bias", (*bias, *[1] * (elided if side != "left" else 0))))
+    return Built(tuple(out), tuple(_lora(cfg, weights, "kernel")))
+
+
+def _lambda_shape(key, value):
+    """Lambda's output_shape as a config or spec gives it: the per-sample shape (a list of sizes
+    or nulls), a list of such shapes for several outputs, or a serialized function (a mapping),
+    which runs code and is refused when the layer is built."""
+    if value is None or isinstance(value, dict):
+        return value
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        return [input_shape_arg(key, v) for v in value]
+    return input_shape_arg(key, value)
+
+
+def _lambda_build(cfg, shape, nested):
+    """lambda_layer.py compute_output_shape: the batch axis of the (first) input, then the
+    output_shape given; without one, Keras runs the function, which a config cannot."""
+    given = cfg["output_shape"]
+    if given is None or isinstance(given, dict):
+        why = "its `output_shape` is a Python function" if given else "it gives no `output_shape`"
+        named = f" `{cfg['name']}`" if cfg["name"] else ""
+        raise ArgumentError(f"Lambda{named} runs Python code and {why}: its output shape is not in the config; "
+                            "give it, per sample, as `output_shape: [10]` in the spec")
+    batch = (shape[0] if isinstance(shape, list) else shape)[0]
+    return Built([(batch, *s) for s in given] if isinstance(given, list) else (batch, *given))
 
 
 _EMBEDDING_ARGS = dict(input_dim=(positive_int, REQUIRED), output_dim=(positive_int, REQUIRED),
@@ -65,6 +172,14 @@ KINDS = (
                         **INIT, lora_rank=(optional_int, None), lora_alpha=(anything, None),
                         quantization_config=(_not_quantized, None)),
          _dense_build),
+    Kind("EinsumDense", layer_args(equation=(_equation, REQUIRED), output_shape=(_partial_shape, REQUIRED),
+                              activation=(activation, None), bias_axes=(_bias_axes, None), **INIT,
+                              lora_rank=(optional_int, None), lora_alpha=(anything, None),
+                              gptq_unpacked_column_size=(anything, None), quantization_config=(_not_quantized, None)),
+         _einsum_dense_build),
+    # Called on one tensor or a list of them; `function` is code, which no count needs
+    Kind("Lambda", layer_args(function=(anything, None), output_shape=(_lambda_shape, None), mask=(anything, None),
+                              arguments=(anything, None)), _lambda_build, many_inputs=True),
     Kind("Masking", layer_args(mask_value=(anything, 0.0)), identity),
     Kind("Identity", layer_args(), identity),
 )

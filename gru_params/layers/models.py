@@ -7,8 +7,8 @@ from .base import Built, Kind, REQUIRED
 from .checks import anything, text
 
 
-def _sequential_model_build(cfg, shape, nested):
-    """A Sequential model called as a layer: its layers one after another."""
+def sequential_build(cfg, shape, nested):
+    """A Sequential model called as a layer (or a Pipeline): its layers one after another."""
     children, weights = [], []
     for layer in cfg["layers"]:
         if isinstance(shape, list):
@@ -29,7 +29,7 @@ def _functional_model_build(cfg, shape, nested):
 
 KINDS = (
     Kind("Sequential", dict(layers=(anything, REQUIRED), name=(text, None), trainable=(boolean, True),
-                            dtype=(anything, None)), _sequential_model_build, ("layers",)),
+                            dtype=(anything, None)), sequential_build, ("layers",)),
     # `model` is the inner spec (inputs, layers, outputs) as the spec parser reads it
     Kind("Functional", dict(model=(anything, REQUIRED), name=(text, None), trainable=(boolean, True)),
          _functional_model_build, ("model",), many_inputs=True),

@@ -53,7 +53,7 @@ def _sequence_output(shape: Shape, features: tuple, cfg: dict, states: list) -> 
     return [out, *states] if cfg["return_state"] else out
 
 
-def _initial_state(given, states: list) -> None:
+def check_initial_state(given, states: list) -> None:
     """An RNN's `initial_state` must be one tensor per state, each shaped as the state."""
     if given is not None and (len(given) != len(states) or not all(map(fits, given, states))):
         raise ArgumentError(f"`initial_state` takes {len(states)} tensor{'s' * (len(states) > 1)} "
@@ -65,7 +65,7 @@ def _rnn_layer(class_name: str) -> Kind:
         ndim(shape, 3, "(batch, time, features)")
         count = _cell_count(class_name, cfg, known(shape, -1, "features"))
         states = [(shape[0], cfg["units"])] * _STATES[class_name]
-        _initial_state(initial_state, states)
+        check_initial_state(initial_state, states)
         weights = tuple(W(w.name, w.shape) for w in count.weights)
         return Built(_sequence_output(shape, (cfg["units"],), cfg, states), weights, gates=count.gates)
 
@@ -103,7 +103,7 @@ def _rnn_build(cfg, shape, nested, initial_state=None, mask=None):
     ndim(shape, 3, "(batch, time, features)")
     built, row = nested(cfg["cell"], (shape[0], shape[-1]))
     out, *states = built.output
-    _initial_state(initial_state, states)
+    check_initial_state(initial_state, states)
     return Built(_sequence_output(shape, out[1:], cfg, states), built.weights, (row,))
 
 
@@ -128,7 +128,7 @@ def _conv_lstm(rank: int) -> Kind:
         if cfg["use_bias"]:
             weights.append(W("bias", (4 * f,)))
         states = [(shape[0], *step)] * 2
-        _initial_state(initial_state, states)
+        check_initial_state(initial_state, states)
         return Built(_sequence_output(shape, step, cfg, states), tuple(weights))
 
     args = layer_args(
@@ -145,26 +145,33 @@ def _conv_lstm(rank: int) -> Kind:
 RECURRENT = ("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 
 
-def bidirectional_build(cfg, shape, nested, initial_state=None, mask=None, keras2=False):
+def bidirectional_build(cfg, shape, nested, initial_state=None, mask=None):
     """keras/src/layers/rnn/bidirectional.py compute_output_shape: the forward layer's
     output, its last axis doubled for concat (even when a backward_layer is wider),
     listed twice for merge_mode None, then the states of both directions."""
-    _check_directions(cfg["layer"].args, cfg["backward_layer"], keras2)
-    forward, f_row = nested(cfg["layer"], shape, "forward_")
-    if cfg["backward_layer"] is not None:
-        backward, b_row = nested(cfg["backward_layer"], shape)
-    else:
-        backward, b_row = nested(cfg["layer"], shape, "backward_")
+    forward, backward, rows = bidirectional_directions(cfg, shape, nested, initial_state)
     out, states = (forward.output[0], forward.output[1:]) if isinstance(forward.output, list) else (forward.output, [])
-    if initial_state is not None:  # the forward layer's states, then the backward layer's
-        _initial_state(initial_state, _states_of(forward) + _states_of(backward))
     mode = cfg["merge_mode"]
     if mode == "concat":
         out = (*out[:-1], out[-1] * 2)
     outputs = [out, out] if mode is None else [out]
     if states or mode is None:
         outputs = [*outputs, *states, *states]
-    return Built(outputs if len(outputs) > 1 else outputs[0], forward.weights + backward.weights, (f_row, b_row))
+    return Built(outputs if len(outputs) > 1 else outputs[0], forward.weights + backward.weights, rows)
+
+
+def bidirectional_directions(cfg, shape, nested, initial_state=None, keras2=False) -> tuple[Built, Built, tuple]:
+    """A Bidirectional's two layers built on its input, and their rows. Keras 2 names a given
+    backward_layer backward_<name> (tf_keras layers/rnn/bidirectional.py); Keras 3 keeps its name."""
+    _check_directions(cfg["layer"].args, cfg["backward_layer"], keras2)
+    forward, f_row = nested(cfg["layer"], shape, "forward_")
+    if cfg["backward_layer"] is not None:
+        backward, b_row = nested(cfg["backward_layer"], shape, "backward_" if keras2 else "")
+    else:
+        backward, b_row = nested(cfg["layer"], shape, "backward_")
+    if initial_state is not None:  # the forward layer's states, then the backward layer's
+        check_initial_state(initial_state, _states_of(forward) + _states_of(backward))
+    return forward, backward, (f_row, b_row)
 
 
 def _check_directions(forward: dict, backward, keras2: bool) -> None:
@@ -192,6 +199,9 @@ def _states_of(built: Built) -> list:
 
 def _time_distributed_build(cfg, shape, nested):
     min_ndim(shape, 3, "(batch, time, ...)")
+    if cfg["layer"].kind.class_name == "Pipeline":  # pipeline.py has no compute_output_shape
+        raise ArgumentError("Keras cannot tell the output shape of a Pipeline inside TimeDistributed (its summary "
+                            "shows `?` and 0 parameters, as its layers are not built): wrap each layer instead")
     built, row = nested(cfg["layer"], (shape[0], *shape[2:]))
     if isinstance(built.output, list):
         raise ArgumentError("the wrapped layer must return one tensor")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from tests.oracle import keras_models
+from tests.oracle import keras_functional, keras_models
 
 
 def _pick(rng, *options):
@@ -259,6 +259,148 @@ def _reversible_embedding(rng):
     return [rng.choice([5, 12])], args
 
 
+def _sequence(rng, features) -> list:
+    return [rng.choice([None, 3, 7]), features]
+
+
+def _mha(rng):
+    """Query and value (and sometimes a key) of their own sizes: a dict of inputs makes the
+    case a functional model that calls the layer on them."""
+    inputs = {"query": _sequence(rng, rng.choice([4, 8])), "value": _sequence(rng, rng.choice([3, 6]))}
+    if rng.random() < 0.3:
+        inputs["key"] = [inputs["value"][0], rng.choice([2, 5])]
+    args = {"num_heads": rng.choice([1, 2, 3]), "key_dim": rng.choice([2, 4])}
+    for key, values in (("value_dim", [3, 5]), ("use_bias", [False]), ("output_shape", [4, [2, 3]]),
+                        ("use_gate", [True])):
+        if rng.random() < 0.25:
+            args[key] = rng.choice(values)
+    return inputs, args
+
+
+def _gqa(rng):
+    features = rng.choice([4, 8])
+    inputs = {"query": _sequence(rng, features), "value": _sequence(rng, features)}
+    if rng.random() < 0.3:
+        inputs["key"] = [inputs["value"][0], rng.choice([2, 5])]
+    kv = rng.choice([1, 2])
+    args = {"head_dim": rng.choice([2, 3]), "num_query_heads": kv * rng.choice([1, 2, 3]), "num_key_value_heads": kv}
+    for key, values in (("use_bias", [False]), ("use_gate", [True])):
+        if rng.random() < 0.25:
+            args[key] = rng.choice(values)
+    return inputs, args
+
+
+def _einsum_dense(rng):
+    """One of Keras's equation forms: plain, "..." on the left, "..." on the right."""
+    t, d, units = rng.choice([3, 5]), rng.choice([2, 4]), rng.choice([2, 6])
+    forms = [
+        ("ab,bc->ac", [d], [units], ["c"]),
+        ("abc,cd->abd", [t, d], [rng.choice([None, t]), units], ["d", "bd"]),
+        ("abc,cde->abde", [t, d], [rng.choice([None, t]), 2, units], ["de", "e", "bde"]),
+        ("...b,bc->...c", rng.choice([[d], [t, d], [2, t, d]]), [units], ["c"]),
+        ("ab...,bc->ac...", rng.choice([[d, t], [d]]), [units], ["c"]),
+        ("abcd,cde->abe", [t, d, 2], [rng.choice([None, t]), units], ["e"]),
+    ]
+    equation, shape, output_shape, bias = rng.choice(forms)
+    args = {"equation": equation, "output_shape": output_shape[0] if len(output_shape) == 1 and rng.random() < 0.5
+            else output_shape}
+    if rng.random() < 0.7:
+        args["bias_axes"] = rng.choice(bias)
+    if rng.random() < 0.2:
+        args["lora_rank"] = rng.choice([1, 2])
+    return shape, args
+
+
+def _lookup(tokens: list, oov):
+    """StringLookup or IntegerLookup over `tokens`: a vocabulary (sometimes opening with its
+    special tokens), or padded to max_tokens, in every output mode."""
+
+    def draw(rng):
+        shape = rng.choice([[3], [4, 1], [2, 3], [1]])
+        mode = rng.choice(["int", "one_hot", "multi_hot", "count", "tf_idf"])
+        args = {"output_mode": mode}
+        vocabulary = rng.sample(tokens, rng.randint(1, len(tokens)))
+        if rng.random() < 0.3:
+            args["num_oov_indices"] = rng.choice([0, 2])
+        if rng.random() < 0.3:
+            args["mask_token"] = tokens[-1] if oov == -1 else ""
+            vocabulary = [t for t in vocabulary if t != args["mask_token"]] or [tokens[0]]
+        if mode == "int" and rng.random() < 0.3:
+            args["invert"] = True
+        if rng.random() < 0.25:
+            args.update(max_tokens=len(vocabulary) + 4, pad_to_max_tokens=mode != "int")
+        if rng.random() < 0.8 or mode == "tf_idf":
+            args["vocabulary"] = vocabulary
+            if mode == "tf_idf":
+                args["idf_weights"] = [1.0] * len(vocabulary)
+        elif mode != "int":
+            args.update(max_tokens=8, pad_to_max_tokens=True)
+        return shape, args
+
+    return draw
+
+
+def _text_vectorization(rng):
+    mode = rng.choice(["int", "int", "one_hot", "multi_hot", "count", "tf_idf"])
+    args = {"output_mode": mode, "max_tokens": rng.choice([None, 20])}
+    shape = rng.choice([[1], [], [2], [2, 3]])
+    if mode == "int":
+        if rng.random() < 0.6:
+            args["output_sequence_length"] = rng.choice([4, 9])
+    elif rng.random() < 0.5:
+        args["split"] = None
+    if rng.random() < 0.6 or mode == "tf_idf" or (mode != "int" and args["max_tokens"] is None):
+        args["vocabulary"] = rng.sample(["the", "cat", "sat", "on", "mat"], rng.randint(1, 5))
+        if mode == "tf_idf":
+            args["idf_weights"] = [1.0] * len(args["vocabulary"])
+    else:
+        args["pad_to_max_tokens"] = True
+    return shape, args
+
+
+def _hashed_crossing(rng):
+    size = rng.choice([1, 3])
+    inputs = {"a": [size], "b": [size]} if rng.random() < 0.7 else {"a": [2, size], "b": [2, size]}
+    return inputs, {"num_bins": rng.choice([4, 10]), "output_mode": rng.choice(["int", "one_hot"])}
+
+
+def _mel_spectrogram(rng):
+    fft = rng.choice([64, 128, 256])
+    args = {"fft_length": fft, "sequence_stride": rng.choice([16, 32, 50]), "num_mel_bins": rng.choice([8, 20])}
+    if rng.random() < 0.4:
+        args["sequence_length"] = rng.choice([32, fft])
+    return [rng.choice([None, 400, 1000])], args
+
+
+def _stft(rng):
+    length = rng.choice([8, 16, 20])
+    args = {"frame_length": length, "mode": rng.choice(["log", "magnitude", "psd", "real", "imag", "angle", "stft"])}
+    if rng.random() < 0.5:
+        args["frame_step"] = rng.randint(1, length)
+    if rng.random() < 0.4:
+        args["fft_length"] = rng.choice([32, 64])
+    if rng.random() < 0.4:
+        args["padding"] = "same"
+    if rng.random() < 0.3:
+        args["expand_dims"] = True
+    return _data_format(rng, args, [rng.choice([None, 64, 100]), rng.choice([1, 2])]), args
+
+
+def _pipeline(rng):
+    layers = rng.choice([
+        [{"Dense": {"units": 3}}, {"Dense": {"units": 2, "use_bias": False}}],
+        [{"RandomFlip": {}}, {"RandomRotation": {"factor": 0.1}}, {"Conv2D": {"filters": 2, "kernel_size": 3}}],
+        [{"Rescaling": {"scale": 0.5}}],
+    ])
+    return ([8, 8, 3] if "RandomFlip" in layers[0] else [5, 4]), {"layers": layers}
+
+
+def _lambda(rng):
+    """A Lambda with its output_shape (Keras takes it as given, whatever the function returns)."""
+    shape = [rng.choice([3, 5]), rng.choice([2, 4])]
+    return shape, {"output_shape": rng.choice([shape, [shape[0] * shape[1]], [None, 7], [3]])}
+
+
 def _spectral_norm(rng):
     if rng.random() < 0.5:
         return [rng.choice([3, 7])], {"layer": {"Dense": {"units": rng.choice([2, 5])}}}
@@ -293,6 +435,18 @@ DRAWS = {
     "Hashing": _hashing,
     "Discretization": _discretization,
     "SpectralNormalization": _spectral_norm,
+    "EinsumDense": _einsum_dense,
+    "Lambda": _lambda,
+    "StringLookup": _lookup(["a", "b", "c", "d", "e"], "[UNK]"),
+    "IntegerLookup": _lookup([3, 5, 7, 11, 13], -1),
+    "TextVectorization": _text_vectorization,
+    "HashedCrossing": _hashed_crossing,
+    "MelSpectrogram": _mel_spectrogram,
+    "STFTSpectrogram": _stft,
+    "Pipeline": _pipeline,
+    "MaxNumBoundingBoxes": _no_weights([2], lambda rng: {"max_number": rng.choice([1, 5])}),
+    "MultiHeadAttention": _mha,
+    "GroupQueryAttention": _gqa,
     "Rescaling": _no_weights([1, 2], lambda rng: {"scale": rng.choice([1 / 255, 2.0]), "offset": rng.choice([0.0, -1.0])}),
     **{name: _augmentation(required) for name, required in AUGMENTATIONS.items()},
     **{name: _sized for name in ("CenterCrop", "RandomCrop", "Resizing")},
@@ -305,12 +459,32 @@ DRAWS = {
     **{f"DepthwiseConv{r}D": _depthwise(r) for r in (1, 2)},
     **{f"SeparableConv{r}D": _separable(r) for r in (1, 2)},
 }
+def _equalization(rng):
+    shape = [rng.choice([4, 8]), rng.choice([4, 6]), rng.choice([1, 3])]
+    args = {"bins": rng.choice([16, 256])} if rng.random() < 0.5 else {}
+    if rng.random() < 0.3:
+        args["data_format"] = "channels_first"
+        shape = [shape[-1], *shape[:-1]]
+    return shape, args
+
+
+# Classes Keras cannot call in a model (Equalization's compute_output_spec returns its input
+# itself, which Keras's graph calls a cycle): proven on the layer alone, built and asked its
+# output shape and count
+STANDALONE = {"Equalization": _equalization}
+
+
+# Classes Keras wraps in TimeDistributed without an output shape (its summary says `?` and 0
+# parameters): the engine refuses them there, so the catalogue does not draw them wrapped
+NOT_WRAPPED = {"Pipeline"}
 CASES_EACH = 6  # cases of each class in the golden file: plain, frozen, in TimeDistributed
 
 
 def random_spec(rng: random.Random, class_name: str, variant: str, name: str, keras=None) -> dict:
     """A Sequential spec with one layer of `class_name` that `keras` builds: `variant` plain,
     frozen (trainable: false), or time_distributed (wrapped, on a time axis more)."""
+    if class_name in NOT_WRAPPED and variant == "time_distributed":
+        variant = "plain"
     for attempt in range(100):
         if attempt == 40:  # Keras refuses this variant of the class (SpatialDropout2D takes no `trainable`)
             variant = "plain"
@@ -318,11 +492,15 @@ def random_spec(rng: random.Random, class_name: str, variant: str, name: str, ke
         layer = {class_name: dict(args)}
         if variant == "frozen":
             layer[class_name]["trainable"] = False
-        if variant == "time_distributed":
-            layer, shape = {"TimeDistributed": {"layer": layer}}, [rng.choice([2, 3]), *shape]
-        spec = {"name": name, "input": shape, "layers": [layer]}
+        if isinstance(shape, dict):  # called on several tensors: a functional model (not wrapped)
+            variant = "frozen" if variant == "frozen" else "plain"
+            spec = {"name": name, "inputs": shape, "layers": [{**layer, "inputs": list(shape)}]}
+        else:
+            if variant == "time_distributed":
+                layer, shape = {"TimeDistributed": {"layer": layer}}, [rng.choice([2, 3]), *shape]
+            spec = {"name": name, "input": shape, "layers": [layer]}
         try:
-            keras_models.build(spec, keras)
+            _oracle(spec).build(spec, keras)
         except Exception:  # noqa: BLE001 - Keras refused the draw: draw again
             continue
         return spec
@@ -331,9 +509,9 @@ def random_spec(rng: random.Random, class_name: str, variant: str, name: str, ke
 
 def weights(spec: dict, keras=None) -> list:
     """Every weight of the spec's layer as Keras built it: [path inside the layer, shape, trainable]."""
-    model = keras_models.build(spec, keras)
+    model = _oracle(spec).build(spec, keras)
     layer = model.layers[-1]
-    return [[w.path.split("/", 2)[2], list(w.shape), bool(w.trainable)] for w in layer.weights]
+    return [[w.path.split(f"{layer.name}/", 1)[1], list(w.shape), bool(w.trainable)] for w in layer.weights]
 
 
 VARIANTS = ("plain", "plain", "plain", "frozen", "time_distributed", "time_distributed")
@@ -350,7 +528,11 @@ def cases(rng: random.Random) -> list:
     return out
 
 
+def _oracle(spec: dict):
+    return keras_functional if "inputs" in spec else keras_models
+
+
 def describe(spec: dict, keras=None) -> dict:
-    described = keras_models.describe(spec)
-    model = keras_models.build(spec, keras)
+    described = _oracle(spec).describe(spec)
+    model = _oracle(spec).build(spec, keras)
     return {**described, "weights": weights(spec, keras), "json": model.to_json()}

@@ -15,7 +15,7 @@ import random
 import re
 import warnings
 
-from tests.oracle.keras_models import keras_layer, keras_says
+from tests.oracle.keras_models import input_dtype, keras_layer, keras_says
 
 COLUMNS = 160  # the terminal width the summaries are printed for (Keras caps the line at 108)
 RNN = ["SimpleRNN", "LSTM", "GRU"]
@@ -256,7 +256,8 @@ def build(spec: dict, keras=None):
 
 def graph(spec: dict, keras):
     """The functional model `spec` describes, its layers named on from the session's counters."""
-    outputs = {name: keras.Input(shape=tuple(shape), name=name) for name, shape in spec["inputs"].items()}
+    dtype = input_dtype(spec)
+    outputs = {name: keras.Input(shape=tuple(shape), name=name, dtype=dtype) for name, shape in spec["inputs"].items()}
     previous = None
     for entry in spec["layers"]:
         entry = {entry: {}} if isinstance(entry, str) else dict(entry)
@@ -267,7 +268,7 @@ def graph(spec: dict, keras):
                   if isinstance(v, str) else v for k, v in call.items()}
         if isinstance(refs, list):
             tensors = [_tensor(outputs, r) for r in refs]
-            many = type(layer).__name__ != "MultiHeadAttention"
+            many = type(layer).__name__ not in ("MultiHeadAttention", "GroupedQueryAttention")
             result = layer(tensors, **kwargs) if many else layer(*tensors, **kwargs)
         else:
             result = layer(_tensor(outputs, refs), **kwargs)

@@ -204,10 +204,13 @@ def keras_layer(entry, keras=None):
         from tests.oracle.keras_functional import graph
 
         return graph({"name": args.get("name"), "trainable": args.get("trainable", True), **args["model"]}, keras)
-    for key in ("layer", "backward_layer", "cell", "cells"):
+    for key in ("layer", "backward_layer", "cell", "cells", "layers"):  # layers: a Pipeline's
         if args.get(key) is not None:
             value = args[key]
             args[key] = [keras_layer(v, keras) for v in value] if isinstance(value, list) else keras_layer(value, keras)
+    if kind == "Lambda":  # the function is code, which a spec does not hold: one that keeps the input
+        args["function"] = lambda x: x
+        args["output_shape"] = tuple(args["output_shape"])  # as a list, Keras 3.15 fails to add the batch axis
     for key in ("target_shape", "dims"):
         if key in args:
             args[key] = tuple(args[key])
@@ -222,7 +225,22 @@ def build(spec: dict, keras=None):
     warnings.filterwarnings("ignore")
     keras.backend.clear_session()  # fresh layer names
     layers = [keras_layer(entry, keras) for entry in spec["layers"]]
-    return keras.Sequential([keras.Input(shape=tuple(spec["input"]))] + layers, name=spec["name"])
+    return keras.Sequential([keras.Input(shape=tuple(spec["input"]), dtype=input_dtype(spec))] + layers,
+                            name=spec["name"])
+
+
+# Layers that take strings or integers: the model's inputs are made of that type (a spec has no
+# input types; they change no count)
+INPUT_DTYPES = {"StringLookup": "string", "TextVectorization": "string", "IntegerLookup": "int64",
+                "HashedCrossing": "int64"}
+
+
+def input_dtype(spec: dict) -> str | None:
+    first = spec["layers"][0]
+    kind = next(iter(first)) if isinstance(first, dict) else first
+    if kind == "TimeDistributed":
+        kind = next(iter(first[kind]["layer"]))
+    return INPUT_DTYPES.get(kind)
 
 
 def describe(spec: dict) -> dict:

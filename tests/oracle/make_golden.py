@@ -67,12 +67,14 @@ REFERENCE = {
 
 
 def main() -> None:
-    which = sys.argv[1:] or ["layers", "models", "functional", "catalogue", "examples", "keras2", "torch", "flax", "onnx",
-                             "torchinfo"]
+    which = sys.argv[1:] or ["layers", "models", "functional", "catalogue", "examples", "keras2", "keras2_catalogue",
+                             "torch", "flax", "onnx", "torchinfo"]
     if "examples" in which:
         make_examples()
     if "keras2" in which:
         make_keras2()
+    if "keras2_catalogue" in which:
+        make_keras2_catalogue()
     if "functional" in which:
         make_functional()
     if "catalogue" in which:
@@ -199,6 +201,24 @@ def make_keras2() -> None:
     (out / "keras2.json").write_text(json.dumps({"generator": "tests/oracle/make_golden.py", "tf_keras": tf_keras.__version__,
                                                  "models": counts}, indent=1) + "\n")
     print(f"wrote {len(models)} Keras 2 models to {out}")
+
+
+def make_keras2_catalogue() -> None:
+    """tests/golden/keras2_catalogue.json: the classes only Keras 2 has, and Bidirectional under
+    Keras 2's rule, built in tf_keras (oracle/keras2_catalogue.py): each case's spec, the
+    layer's row, the totals, each weight and the model's to_json(); and draws tf_keras refused."""
+    import tensorflow as tf
+    import tf_keras
+
+    from tests.oracle import keras2_catalogue
+
+    rng = random.Random(SEED + 8)
+    cases, refused = keras2_catalogue.cases(rng, tf_keras)
+    golden = {"generator": "tests/oracle/make_golden.py", "seed": SEED + 8, "tensorflow": tf.__version__,
+              "tf_keras": tf_keras.__version__, "refused": refused, "cases": cases}
+    path = GOLDEN / "keras2_catalogue.json"
+    path.write_text(json.dumps(golden, indent=1) + "\n")
+    print(f"wrote {len(cases)} layers and {len(refused)} refused ones to {path}")
 
 
 def _without(data, key: str):

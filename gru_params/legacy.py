@@ -1,0 +1,213 @@
+"""Saved configs of Keras 1 and of Keras 2 before 2.2.3, read as the version that wrote them:
+rewritten, node by node (lines and columns kept), into the config Keras 2.2.4 writes for the
+same model, which the reader of saved files takes.
+
+- Keras up to 2.2.2 saved a Sequential model's `config` as the list of its layers
+  (keras-team/keras 2.2.2 keras/engine/sequential.py get_config; a mapping with `name` and
+  `layers` since 2.2.3).
+- Keras 1 named layers and arguments otherwise. Keras 2.0 loaded Keras 1 files by passing each
+  config through its legacy interfaces (keras-team/keras 2.0.9 keras/legacy/interfaces.py):
+  the renames below are those, argument by argument, with their value conversions. Keras 1's
+  other defaults give the same weights as Keras 2's (GRU: one bias, reset_after before it
+  existed, which the reader of saved files applies to every GRU config without the key).
+- A Keras 1 argument with no Keras 2 counterpart that changes no count is dropped (input_dtype,
+  Embedding's dropout, BatchNormalization's mode); one that Keras 2 refused and that changes the
+  model (a layer Keras 2 removed) is an error that says so.
+"""
+
+from __future__ import annotations
+
+from .errors import SpecError, Where
+from .yamlnodes import Node
+
+# keras-team/keras 2.0.9 keras/legacy/interfaces.py: Keras 1 argument -> Keras 2 argument
+_WEIGHTS = {"init": "kernel_initializer", "W_regularizer": "kernel_regularizer", "b_regularizer": "bias_regularizer",
+            "W_constraint": "kernel_constraint", "b_constraint": "bias_constraint", "bias": "use_bias"}
+_ORDERING = {"dim_ordering": "data_format"}
+_RECURRENT = {"output_dim": "units", "init": "kernel_initializer", "inner_init": "recurrent_initializer",
+              "inner_activation": "recurrent_activation", "W_regularizer": "kernel_regularizer",
+              "b_regularizer": "bias_regularizer", "U_regularizer": "recurrent_regularizer", "dropout_W": "dropout",
+              "dropout_U": "recurrent_dropout", "consume_less": "implementation"}
+_CONV = {"nb_filter": "filters", "subsample": "strides", "border_mode": "padding", **_ORDERING, **_WEIGHTS}
+RENAMES = {
+    "Dense": {"output_dim": "units", **_WEIGHTS},
+    "Dropout": {"p": "rate"},
+    "Embedding": {"init": "embeddings_initializer", "W_regularizer": "embeddings_regularizer",
+                  "W_constraint": "embeddings_constraint"},
+    "MaxPooling1D": {"pool_length": "pool_size", "stride": "strides", "border_mode": "padding"},
+    "AveragePooling1D": {"pool_length": "pool_size", "stride": "strides", "border_mode": "padding"},
+    "PReLU": {"init": "alpha_initializer"},
+    "GaussianNoise": {"sigma": "stddev"},
+    "GaussianDropout": {"p": "rate"},
+    **{name: _RECURRENT for name in ("SimpleRNN", "LSTM", "GRU")},
+    **{f"{op}Pooling{n}D": {"border_mode": "padding", **_ORDERING} for op in ("Max", "Average") for n in (2, 3)},
+    **{f"Global{op}Pooling2D": _ORDERING for op in ("Max", "Average")},
+    "UpSampling1D": {"length": "size"},
+    **{f"{layer}{n}D": _ORDERING for layer in ("UpSampling", "ZeroPadding", "Cropping") for n in (2, 3)},
+    "Conv1D": {"nb_filter": "filters", "filter_length": "kernel_size", "subsample_length": "strides",
+               "border_mode": "padding", **_WEIGHTS},
+    "Conv2D": _CONV,
+    "Conv3D": _CONV,
+    "Conv2DTranspose": _CONV,
+    "SeparableConv2D": {"nb_filter": "filters", "subsample": "strides", "border_mode": "padding", **_ORDERING,
+                        "b_regularizer": "bias_regularizer", "b_constraint": "bias_constraint", "bias": "use_bias"},
+    "ConvLSTM2D": {**_CONV, "inner_init": "recurrent_initializer", "U_regularizer": "recurrent_regularizer",
+                   "inner_activation": "recurrent_activation", "dropout_W": "dropout", "dropout_U": "recurrent_dropout"},
+    "BatchNormalization": {"beta_init": "beta_initializer", "gamma_init": "gamma_initializer"},
+    "SpatialDropout1D": {"p": "rate"},
+    **{f"SpatialDropout{n}D": {"p": "rate", **_ORDERING} for n in (2, 3)},
+}
+# keras-team/keras 2.0.9 keras/layers/__init__.py and convolutional.py: the Keras 1 class names
+# Keras 2 kept as aliases
+CLASSES = {"Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
+           "Deconvolution2D": "Conv2DTranspose", "SeparableConvolution2D": "SeparableConv2D",
+           "AtrousConvolution1D": "Conv1D", "AtrousConvolution2D": "Conv2D"}
+_VALUES = {"data_format": {"tf": "channels_last", "th": "channels_first", "default": None},
+           "implementation": {"cpu": 0, "mem": 1, "gpu": 2}}
+_SEQUENCES = {"SimpleRNN", "LSTM", "GRU", "ConvLSTM2D", "Conv1D"}
+# Keras 1 arguments that no count depends on and Keras 2 dropped, and the classes they are
+# dropped from (None: all): input_dtype (engine/topology.py; Keras 2 saves dtype), the input
+# sizes a first layer also gives as batch_input_shape, and the interfaces.py preprocessors'
+_DROPPED = {"input_dtype": None, "input_dim": _SEQUENCES, "input_length": _SEQUENCES,
+            "mode": {"BatchNormalization"}, "dropout": {"Embedding"}, "forget_bias_init": _SEQUENCES,
+            "output_shape": {"Conv2DTranspose"}, "atrous_rate": None}
+# Keras 1's words: a file without keras_version (Keras 1.0 and 1.1 wrote none) that uses them
+_KERAS1_WORDS = {"output_dim", "nb_filter", "border_mode", "input_dtype", "W_regularizer", "dim_ordering"}
+# Keras 1 layers that Keras 2 removed: refused with the reason, never guessed
+REMOVED = {
+    "TimeDistributedDense": "Keras 1's TimeDistributedDense (Keras 2 has TimeDistributed(Dense))",
+    "Highway": "Keras 1's Highway layer, which Keras 2 removed",
+    "MaxoutDense": "Keras 1's MaxoutDense layer, which Keras 2 removed",
+    "AutoEncoder": "Keras 1's AutoEncoder layer, which Keras 2 removed",
+}
+
+
+def _numbers(version: str | None) -> tuple[int, ...] | None:
+    """A keras_version as numbers (2.0.9 -> (2, 0, 9)); None if none."""
+    if version is None:
+        return None
+    parts = []
+    for part in version.split("."):
+        digits = "".join(c for c in part[:9] if c.isdigit())
+        if not digits or len(parts) == 3:
+            break
+        parts.append(int(digits))
+    return tuple(parts) or None
+
+
+def keras1(root: Node, version: str | None) -> bool:
+    """Whether Keras 1 wrote the model config `root` (its keras_version `version`, or, where the
+    file records none, its words)."""
+    written = _numbers(version)
+    return written < (2,) if written is not None else _looks_keras1(root)
+
+
+def upgrade(root: Node, path: str, version: str | None) -> Node:
+    """The model config `root`, written by Keras `version` (None if the file does not say), as
+    Keras 2.2.4 would write it; unchanged for later files."""
+    config = root.value.get("config") if isinstance(root.value, dict) else None
+    if config is not None and isinstance(config.value, list):  # Keras <= 2.2.2's Sequential
+        root.value["config"] = Node({"layers": config}, config.line, config.column,
+                                    {"layers": (config.line, config.column)})
+    if isinstance(root.value, dict):
+        _walk(root.value.get("config"), path, keras1(root, version))
+    return root
+
+
+def _looks_keras1(root: Node) -> bool:
+    config = root.value.get("config") if isinstance(root.value, dict) else None
+    layers = config.value.get("layers") if config is not None and isinstance(config.value, dict) else config
+    for entry in layers.value if layers is not None and isinstance(layers.value, list) else []:
+        inner = entry.value.get("config") if isinstance(entry.value, dict) else None
+        if inner is not None and isinstance(inner.value, dict) and _KERAS1_WORDS & set(inner.value):
+            return True
+    return False
+
+
+def _walk(config: Node | None, path: str, keras1: bool) -> None:
+    if config is None or not isinstance(config.value, dict):
+        return
+    layers = config.value.get("layers")
+    for entry in layers.value if layers is not None and isinstance(layers.value, list) else []:
+        _layer(entry, path, keras1)
+
+
+def _layer(entry: Node, path: str, keras1: bool) -> None:
+    """One {class_name, config} in place: a Keras 1 class and its arguments renamed, a Lambda's
+    output shape as its writer meant it, and the wrapped layer (Bidirectional, TimeDistributed)
+    or inner model likewise."""
+    if not isinstance(entry.value, dict):
+        return
+    class_node, config = entry.value.get("class_name"), entry.value.get("config")
+    if class_node is None or not isinstance(class_node.value, str) or config is None:
+        return
+    if class_node.value == "Lambda" and isinstance(config.value, dict):
+        entry.value["config"] = _lambda(config)
+        return
+    if not keras1:
+        if isinstance(config.value, dict) and isinstance(config.value.get("layer"), Node):
+            _layer(config.value["layer"], path, keras1)
+        return
+    if class_node.value in REMOVED:
+        raise SpecError(Where(path, class_node.line, class_node.column),
+                        f"{REMOVED[class_node.value]}: gru-params does not count it")
+    if class_node.value in ("Sequential", "Model"):
+        _walk(config, path, keras1)
+        return
+    if isinstance(config.value, dict) and isinstance(config.value.get("layer"), Node):
+        _layer(config.value["layer"], path, keras1)
+    class_name = CLASSES.get(class_node.value, class_node.value)
+    entry.value["class_name"] = Node(class_name, class_node.line, class_node.column)
+    if isinstance(config.value, dict):
+        arguments = _arguments(class_name, config)
+        entry.value["config"] = Node(arguments, config.line, config.column,
+                                     {k: (config.keys or {}).get(k, (v.line, v.column)) for k, v in arguments.items()})
+
+
+# keras-team/keras 1.2.2 and 2.2.4 keras/layers/core.py Lambda.get_config, and tf_keras's: how
+# the function and the output shape were written (code, a module's function, or the shape
+# itself, "raw"), beside them
+_LAMBDA_KEYS = {"function_type", "output_shape_type", "module", "output_shape_module"}
+
+
+def _lambda(config: Node) -> Node:
+    """A Lambda's config as Keras 3 takes it: output_shape the per-sample shape when it was
+    written as one, else a mapping that stands for code (which the layer refuses, naming it)."""
+    value = dict(config.value)
+    kind = value.get("output_shape_type")
+    shape = value.get("output_shape")
+    if kind is not None and kind.value not in ("raw", None) and shape is not None and shape.value is not None:
+        value["output_shape"] = Node({"code": shape}, shape.line, shape.column)
+    for key in _LAMBDA_KEYS:
+        value.pop(key, None)
+    return Node(value, config.line, config.column, {k: v for k, v in (config.keys or {}).items() if k in value})
+
+
+def _arguments(class_name: str, config: Node) -> dict:
+    renames = RENAMES.get(class_name, {})
+    out = {}
+    for key, value in config.value.items():
+        if key in _DROPPED and (_DROPPED[key] is None or class_name in _DROPPED[key]):
+            if key == "forget_bias_init" and value.value == "one":  # recurrent_args_preprocessor
+                out["unit_forget_bias"] = Node(True, value.line, value.column)
+            continue
+        new = renames.get(key, key)
+        if new in _VALUES and value.value in _VALUES[new]:
+            value = Node(_VALUES[new][value.value], value.line, value.column)
+        out[new] = value
+    _kernel_size(class_name, config.value, out)
+    return out
+
+
+def _kernel_size(class_name: str, config: dict, out: dict) -> None:
+    """Keras 1's nb_row and nb_col (2D) and kernel_dim1..3 (3D) became one kernel_size
+    (interfaces.py conv2d_args_preprocessor, conv3d_args_preprocessor)."""
+    keys = {"nb_row": 0, "nb_col": 1} if "nb_row" in config else {f"kernel_dim{i}": i - 1 for i in (1, 2, 3)}
+    given = [k for k in keys if k in config]
+    if given:
+        first = config[given[0]]
+        out["kernel_size"] = Node([config[k] for k in given], first.line, first.column)
+        for key in keys:
+            out.pop(key, None)
+    if "atrous_rate" in config:  # AtrousConvolution1D/2D: Conv1D/2D with a dilation_rate
+        out["dilation_rate"] = config["atrous_rate"]
