@@ -157,14 +157,19 @@ def summary(
     show_trainable: Annotated[bool, typer.Option("--show-trainable", help="Add Keras's Trainable column.")] = False,
     expand: Annotated[bool, typer.Option("--expand", help="Show wrapped layers and each recurrent gate.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
+    output_shape: Annotated[Optional[list[str]], typer.Option(
+        "--output-shape", metavar="NAME=SHAPE",
+        help="A saved model's Lambda layer's per-sample output shape, which Keras computed by running its code: "
+             "lambda_1=160,320,3. Repeat for several.")] = None,
 ) -> None:
     """A Keras-style summary of each model spec or saved model, as model.summary() prints it."""
     from . import api
 
+    shapes = _output_shapes(output_shape)
     results, failed = [], False
     for path in specs:
         try:
-            work = lambda: api.summarize(api.load_spec(path))  # noqa: E731
+            work = lambda: api.summarize(api.load_spec(path, shapes))  # noqa: E731
             results.append(contained(path, work) if len(specs) > 1 else work())
         except GruParamsError as e:
             typer.echo(f"Error: {e}", err=True)
@@ -197,6 +202,10 @@ def convert(
     # Paths are taken as str, not Path: Path("new/") drops the slash that says a folder was
     # meant, and Typer's Path stats the file before the readers can refuse it in their words
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the spec to this new file (never overwrites one).")] = None,
+    output_shape: Annotated[Optional[list[str]], typer.Option(
+        "--output-shape", metavar="NAME=SHAPE",
+        help="A saved model's Lambda layer's per-sample output shape, which Keras computed by running its code: "
+             "lambda_1=160,320,3. Repeat for several.")] = None,
 ) -> None:
     """Print the YAML spec of a saved Keras model, ready for `expect` and `budget` blocks."""
     from . import api
@@ -208,7 +217,7 @@ def convert(
         if not is_saved_model(model):
             raise ArgumentError(f"{model}: expected a saved Keras model (.keras, .json or .h5); a YAML spec is "
                                 "already a spec")
-        spec = api.load_spec(model)
+        spec = api.load_spec(model, _output_shapes(output_shape))
         text = to_yaml(spec, api.summarize(spec), os.path.basename(model))
         if output is not None:
             write_new(output, text)
@@ -223,6 +232,10 @@ def convert(
 def check(
     paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Specs, saved Keras models, or folders of *.yaml / *.yml.")],
     format: Annotated[CheckFormat, typer.Option("--format", "-f", case_sensitive=False)] = CheckFormat.table,
+    output_shape: Annotated[Optional[list[str]], typer.Option(
+        "--output-shape", metavar="NAME=SHAPE",
+        help="A saved model's Lambda layer's per-sample output shape, which Keras computed by running its code: "
+             "lambda_1=160,320,3. Repeat for several.")] = None,
 ) -> None:
     """Check specs against their `expect` and `budget` blocks. Exit 0 all pass, 1 a check
     falls short, 2 a file is invalid. Never writes to the specs."""
@@ -231,7 +244,8 @@ def check(
     files = checks.spec_files(paths)
     if not files:
         raise _fail(checks.no_specs_error(paths))
-    results = _with_progress(files, checks.check_file)
+    shapes = _output_shapes(output_shape)
+    results = _with_progress(files, lambda f: checks.check_file(f, shapes))
     if format is CheckFormat.json:
         typer.echo(render.dumps(render.check_dict(results)))
     elif format is CheckFormat.junit:
@@ -244,6 +258,18 @@ def check(
         Console(highlight=False).print(render.check_renderable(results))
     counts = render.check_counts(results)
     raise typer.Exit(EXIT_BAD_INPUT if counts["errors"] else EXIT_SHORT if counts["failed"] else EXIT_OK)
+
+
+def _output_shapes(given: list[str] | None) -> dict:
+    """--output-shape NAME=SHAPE options, by name; a bad one ends the command (exit 2)."""
+    if not given:
+        return {}
+    from .legacy import output_shape_option
+
+    try:
+        return dict(output_shape_option(text) for text in given)
+    except GruParamsError as e:
+        raise _fail(e) from None
 
 
 PROGRESS_FROM = 50  # files; fewer finish before a bar would be worth drawing

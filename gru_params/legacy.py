@@ -17,7 +17,10 @@ same model, which the reader of saved files takes.
 
 from __future__ import annotations
 
-from .errors import SpecError, Where
+from typing import NamedTuple
+
+from .errors import ArgumentError, SpecError, Where, shown
+from .limits import MAX_INT, MAX_RANK
 from .yamlnodes import Node
 
 # keras-team/keras 2.0.9 keras/legacy/interfaces.py: Keras 1 argument -> Keras 2 argument
@@ -68,13 +71,16 @@ _SEQUENCES = {"SimpleRNN", "LSTM", "GRU", "ConvLSTM2D", "Conv1D"}
 # Keras 1 arguments that no count depends on and Keras 2 dropped, and the classes they are
 # dropped from (None: all): input_dtype (engine/topology.py; Keras 2 saves dtype), the input
 # sizes a first layer also gives as batch_input_shape, and the interfaces.py preprocessors'
-_DROPPED = {"input_dtype": None, "input_dim": _SEQUENCES, "input_length": _SEQUENCES,
+_DROPPED = {"input_dtype": None, "input_dim": None, "input_length": _SEQUENCES,
             "mode": {"BatchNormalization"}, "dropout": {"Embedding"}, "forget_bias_init": _SEQUENCES,
             "output_shape": {"Conv2DTranspose"}, "atrous_rate": None}
-# Keras 1's words: a file without keras_version (Keras 1.0 and 1.1 wrote none) that uses them
-_KERAS1_WORDS = {"output_dim", "nb_filter", "border_mode", "input_dtype", "W_regularizer", "dim_ordering"}
-# Keras 1 layers that Keras 2 removed: refused with the reason, never guessed
-REMOVED = {
+# Keras 1's words, which no later Keras writes: a file without keras_version (Keras 1.0 and
+# 1.1 wrote none; nor does Keras 3's to_json) that uses them is Keras 1's
+_KERAS1_WORDS = {"init", "inner_init", "nb_filter", "border_mode", "input_dtype", "W_regularizer", "dim_ordering",
+                 "consume_less"}
+# Keras 1 layers that Keras 2 removed, or that are not read yet: refused with the reason
+REFUSED = {
+    "Merge": "Keras 1's Merge layer, which gru-params does not read yet",
     "TimeDistributedDense": "Keras 1's TimeDistributedDense (Keras 2 has TimeDistributed(Dense))",
     "Highway": "Keras 1's Highway layer, which Keras 2 removed",
     "MaxoutDense": "Keras 1's MaxoutDense layer, which Keras 2 removed",
@@ -102,15 +108,16 @@ def keras1(root: Node, version: str | None) -> bool:
     return written < (2,) if written is not None else _looks_keras1(root)
 
 
-def upgrade(root: Node, path: str, version: str | None) -> Node:
+def upgrade(root: Node, path: str, version: str | None, output_shapes: dict) -> Node:
     """The model config `root`, written by Keras `version` (None if the file does not say), as
-    Keras 2.2.4 would write it; unchanged for later files."""
+    Keras 2.2.4 would write it (unchanged for later files), with the output shapes given by
+    name to its Lambda layers."""
     config = root.value.get("config") if isinstance(root.value, dict) else None
     if config is not None and isinstance(config.value, list):  # Keras <= 2.2.2's Sequential
         root.value["config"] = Node({"layers": config}, config.line, config.column,
                                     {"layers": (config.line, config.column)})
     if isinstance(root.value, dict):
-        _walk(root.value.get("config"), path, keras1(root, version))
+        _walk(root.value.get("config"), _Context(path, keras1(root, version), output_shapes))
     return root
 
 
@@ -124,15 +131,21 @@ def _looks_keras1(root: Node) -> bool:
     return False
 
 
-def _walk(config: Node | None, path: str, keras1: bool) -> None:
+class _Context(NamedTuple):
+    path: str
+    keras1: bool
+    output_shapes: dict  # Lambda name -> per-sample shape
+
+
+def _walk(config: Node | None, context: _Context) -> None:
     if config is None or not isinstance(config.value, dict):
         return
     layers = config.value.get("layers")
     for entry in layers.value if layers is not None and isinstance(layers.value, list) else []:
-        _layer(entry, path, keras1)
+        _layer(entry, context)
 
 
-def _layer(entry: Node, path: str, keras1: bool) -> None:
+def _layer(entry: Node, context: _Context) -> None:
     """One {class_name, config} in place: a Keras 1 class and its arguments renamed, a Lambda's
     output shape as its writer meant it, and the wrapped layer (Bidirectional, TimeDistributed)
     or inner model likewise."""
@@ -142,26 +155,46 @@ def _layer(entry: Node, path: str, keras1: bool) -> None:
     if class_node is None or not isinstance(class_node.value, str) or config is None:
         return
     if class_node.value == "Lambda" and isinstance(config.value, dict):
-        entry.value["config"] = _lambda(config)
+        entry.value["config"] = _lambda(config, context.output_shapes)
         return
-    if not keras1:
+    if not context.keras1:
         if isinstance(config.value, dict) and isinstance(config.value.get("layer"), Node):
-            _layer(config.value["layer"], path, keras1)
+            _layer(config.value["layer"], context)
+        if class_node.value in _IMPLEMENTATIONS and isinstance(config.value, dict):
+            entry.value["config"] = _implementation(class_node.value, config)
         return
-    if class_node.value in REMOVED:
-        raise SpecError(Where(path, class_node.line, class_node.column),
-                        f"{REMOVED[class_node.value]}: gru-params does not count it")
+    if class_node.value in REFUSED:
+        raise SpecError(Where(context.path, class_node.line, class_node.column),
+                        f"{REFUSED[class_node.value]}: gru-params does not count it")
     if class_node.value in ("Sequential", "Model"):
-        _walk(config, path, keras1)
+        _walk(config, context)
         return
     if isinstance(config.value, dict) and isinstance(config.value.get("layer"), Node):
-        _layer(config.value["layer"], path, keras1)
+        _layer(config.value["layer"], context)
     class_name = CLASSES.get(class_node.value, class_node.value)
     entry.value["class_name"] = Node(class_name, class_node.line, class_node.column)
     if isinstance(config.value, dict):
         arguments = _arguments(class_name, config)
-        entry.value["config"] = Node(arguments, config.line, config.column,
-                                     {k: (config.keys or {}).get(k, (v.line, v.column)) for k, v in arguments.items()})
+        config = Node(arguments, config.line, config.column,
+                      {k: (config.keys or {}).get(k, (v.line, v.column)) for k, v in arguments.items()})
+        entry.value["config"] = _implementation(class_name, config) if class_name in _IMPLEMENTATIONS else config
+
+
+# keras-team/keras 2.2.4 keras/layers/recurrent.py: LSTM and GRU take Keras 2.0's
+# `implementation: 0` as 1 (the same weights); SimpleRNN.from_config drops `implementation`
+_IMPLEMENTATIONS = {"LSTM", "GRU", "SimpleRNN"}
+
+
+def _implementation(class_name: str, config: Node) -> Node:
+    value = config.value.get("implementation")
+    if value is None or value.value not in (0, None) and class_name != "SimpleRNN":
+        return config
+    arguments = dict(config.value)
+    if class_name == "SimpleRNN":
+        del arguments["implementation"]
+    else:
+        arguments["implementation"] = Node(1, value.line, value.column)
+    return Node(arguments, config.line, config.column, {k: v for k, v in (config.keys or {}).items() if k in arguments})
 
 
 # keras-team/keras 1.2.2 and 2.2.4 keras/layers/core.py Lambda.get_config, and tf_keras's: how
@@ -170,14 +203,19 @@ def _layer(entry: Node, path: str, keras1: bool) -> None:
 _LAMBDA_KEYS = {"function_type", "output_shape_type", "module", "output_shape_module"}
 
 
-def _lambda(config: Node) -> Node:
+def _lambda(config: Node, output_shapes: dict) -> Node:
     """A Lambda's config as Keras 3 takes it: output_shape the per-sample shape when it was
-    written as one, else a mapping that stands for code (which the layer refuses, naming it)."""
+    written as one, else a mapping that stands for code (which the layer refuses, naming it);
+    or the shape the user gave for its name."""
     value = dict(config.value)
     kind = value.get("output_shape_type")
     shape = value.get("output_shape")
     if kind is not None and kind.value not in ("raw", None) and shape is not None and shape.value is not None:
         value["output_shape"] = Node({"code": shape}, shape.line, shape.column)
+    name = value.get("name")
+    if name is not None and isinstance(name.value, str) and name.value in output_shapes:
+        value["output_shape"] = Node([Node(n, name.line, name.column) for n in output_shapes[name.value]],
+                                     name.line, name.column)
     for key in _LAMBDA_KEYS:
         value.pop(key, None)
     return Node(value, config.line, config.column, {k: v for k, v in (config.keys or {}).items() if k in value})
@@ -187,7 +225,9 @@ def _arguments(class_name: str, config: Node) -> dict:
     renames = RENAMES.get(class_name, {})
     out = {}
     for key, value in config.value.items():
-        if key in _DROPPED and (_DROPPED[key] is None or class_name in _DROPPED[key]):
+        # (input_dim is Embedding's vocabulary size, not an input's)
+        if key in _DROPPED and (_DROPPED[key] is None or class_name in _DROPPED[key]) and (
+                key, class_name) != ("input_dim", "Embedding"):
             if key == "forget_bias_init" and value.value == "one":  # recurrent_args_preprocessor
                 out["unit_forget_bias"] = Node(True, value.line, value.column)
             continue
@@ -211,3 +251,18 @@ def _kernel_size(class_name: str, config: dict, out: dict) -> None:
             out.pop(key, None)
     if "atrous_rate" in config:  # AtrousConvolution1D/2D: Conv1D/2D with a dilation_rate
         out["dilation_rate"] = config["atrous_rate"]
+
+
+def output_shape_option(text: str) -> tuple[str, tuple]:
+    """`--output-shape NAME=SHAPE`: a layer's name and its per-sample shape, sizes or null
+    separated by commas, brackets optional (lambda_1=160,320,3 or lambda_1=[null, 28])."""
+    name, equals, shape = text.partition("=")
+    sizes = [part.strip() for part in shape.strip().strip("[]()").split(",")] if shape.strip("[]() ") else []
+    try:
+        values = tuple(None if size in ("null", "None") else int(size) for size in sizes)
+    except ValueError:
+        values = (0,)
+    if not equals or not name.strip() or len(values) > MAX_RANK or any(v is not None and not 0 < v <= MAX_INT for v in values):
+        raise ArgumentError(f"--output-shape: expected NAME=SHAPE, the sizes per sample (no batch axis) like "
+                            f"lambda_1=160,320,3 or lambda_1=null,28, got {shown(text)}")
+    return name.strip(), values

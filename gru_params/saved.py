@@ -45,7 +45,7 @@ def is_saved_model(path) -> bool:
     return path_text(path).lower().endswith(SAVED_SUFFIXES)
 
 
-def load_saved(path) -> ModelSpec:
+def load_saved(path, output_shapes: dict | None = None) -> ModelSpec:
     """Read the model saved at `path`. Raises `SpecError` (file, line, key) on bad input."""
     path = path_text(path)
     suffix = os.path.splitext(path)[1].lower()
@@ -67,11 +67,11 @@ def load_saved(path) -> ModelSpec:
         parse(text, where, "JSON")  # raises the error at its line and column
         raise SpecError(Where(where), f"nests deeper than {MAX_DEPTH} levels") from None
     try:  # fast: json's C parser, no positions
-        return from_node(_spec_tree(root, where, name, version), where)
+        return from_node(_spec_tree(root, where, name, version, output_shapes), where)
     except GruParamsError as error:
         fast = error
     # again with every node's line and column (ten times slower), to say where the error is
-    from_node(_spec_tree(parse(text, where, "JSON"), where, name, version), where)
+    from_node(_spec_tree(parse(text, where, "JSON"), where, name, version, output_shapes), where)
     raise fast  # the slow reading found nothing: the first error stands, without a line
 
 
@@ -303,12 +303,13 @@ def _mapping(items: dict, at: Node) -> Node:
     return Node(items, at.line, at.column, {k: (v.line, v.column) for k, v in items.items()})
 
 
-def _spec_tree(root: Node | None, path: str, default_name: str, version: str | None) -> Node:
+def _spec_tree(root: Node | None, path: str, default_name: str, version: str | None,
+               output_shapes: dict | None = None) -> Node:
     """The config as a spec's tree, read as the Keras that wrote it (legacy.py); `framework:
     keras2` for a file Keras 2 or Keras 1 wrote (Keras 1's trainable and Bidirectional rules are
     Keras 2's)."""
     if root is not None:
-        root = legacy.upgrade(root, path, version)
+        root = legacy.upgrade(root, path, version, output_shapes or {})
     tree = _model_tree(root, path, default_name)
     if version is not None and version.startswith(("1.", "2.")) or legacy.keras1(root, version):
         tree.value["framework"] = Node("keras2", tree.line, tree.column)

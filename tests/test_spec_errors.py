@@ -94,7 +94,7 @@ CASES = {
     "lambda_without_output_shape": (GOOD_HEAD + "  - Lambda: {name: scale}\n",
                                     "3:5: layers[0].Lambda: Lambda `scale` runs Python code and it gives no "
                                     "`output_shape`: its output shape is not in the config; give it, per sample, as "
-                                    "`output_shape: [10]` in the spec"),
+                                    "`output_shape: [10]` in a spec, or with `--output-shape scale=10` for a saved model"),
     "stft_step": (GOOD_HEAD + "  - STFTSpectrogram: {frame_length: 8, frame_step: 9}\n",
                   "3:5: layers[0].STFTSpectrogram: `frame_step` must be from 1 to `frame_length` (8), got 9"),
 }

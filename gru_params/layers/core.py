@@ -153,7 +153,8 @@ def _lambda_build(cfg, shape, nested):
         why = "its `output_shape` is a Python function" if given else "it gives no `output_shape`"
         named = f" `{cfg['name']}`" if cfg["name"] else ""
         raise ArgumentError(f"Lambda{named} runs Python code and {why}: its output shape is not in the config; "
-                            "give it, per sample, as `output_shape: [10]` in the spec")
+                            "give it, per sample, as `output_shape: [10]` in a spec, or with `--output-shape "
+                            f"{cfg['name'] or 'NAME'}=10` for a saved model")
     batch = (shape[0] if isinstance(shape, list) else shape)[0]
     return Built([(batch, *s) for s in given] if isinstance(given, list) else (batch, *given))
 

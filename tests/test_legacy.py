@@ -1,0 +1,152 @@
+"""Models saved by Keras 1 and by Keras 2 before 2.2.3, read as the version that wrote them.
+Today's Python cannot install those versions, so the fixtures are configs written as their
+get_config() wrote them (keras-team/keras at tag 1.2.2: keras/layers/{core,convolutional,
+pooling,recurrent,embeddings,normalization}.py and engine/topology.py; at 2.0.9 and 2.2.2:
+the list-style Sequential config of engine/topology.py and engine/sequential.py). The truth
+for each is the same model built in tf_keras (Keras 2) from today's names, which Keras 2.0's
+legacy interfaces (2.0.9 keras/legacy/interfaces.py) map the old ones to."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from gru_params import load_spec, summarize
+from gru_params.cli import app
+
+runner = CliRunner()
+
+
+def _layer(class_name, **config):
+    return {"class_name": class_name, "config": config}
+
+
+# Keras 1.2.2 get_config of each layer (first layer: batch_input_shape and input_dtype, from
+# engine/topology.py Layer.get_config); regularizers as their get_config() mapping
+KERAS1_TEXT = {"keras_version": "1.2.2", "class_name": "Sequential", "config": [
+    _layer("Embedding", name="embedding_1", trainable=True, batch_input_shape=[None, 40], input_dtype="int32",
+           input_dim=500, output_dim=16, init="uniform", input_length=40, mask_zero=False, activity_regularizer=None,
+           W_regularizer=None, W_constraint=None, dropout=0.1),
+    _layer("Convolution1D", name="convolution1d_1", trainable=True, nb_filter=8, filter_length=3, init="glorot_uniform",
+           activation="relu", border_mode="same", subsample_length=1, W_regularizer=None, b_regularizer=None,
+           activity_regularizer=None, W_constraint=None, b_constraint=None, bias=True, input_dim=None,
+           input_length=None),
+    _layer("MaxPooling1D", name="maxpooling1d_1", trainable=True, stride=None, pool_length=2, border_mode="valid"),
+    _layer("LSTM", name="lstm_1", trainable=True, return_sequences=True, go_backwards=False, stateful=False,
+           unroll=False, consume_less="cpu", input_dim=8, input_length=None, output_dim=12, init="glorot_uniform",
+           inner_init="orthogonal", forget_bias_init="one", activation="tanh", inner_activation="hard_sigmoid",
+           W_regularizer={"name": "L1L2Regularizer", "l1": 0.0, "l2": 0.01}, U_regularizer=None, b_regularizer=None,
+           dropout_W=0.2, dropout_U=0.2),
+    _layer("GRU", name="gru_1", trainable=True, return_sequences=False, go_backwards=False, stateful=False,
+           unroll=False, consume_less="gpu", input_dim=12, input_length=None, output_dim=6, init="glorot_uniform",
+           inner_init="orthogonal", activation="tanh", inner_activation="hard_sigmoid", W_regularizer=None,
+           U_regularizer=None, b_regularizer=None, dropout_W=0.0, dropout_U=0.0),
+    _layer("BatchNormalization", name="batchnormalization_1", trainable=True, epsilon=0.001, mode=0, axis=-1,
+           gamma_regularizer=None, beta_regularizer=None, momentum=0.99),
+    _layer("Dropout", name="dropout_1", trainable=True, p=0.5),
+    _layer("Dense", name="dense_1", trainable=True, output_dim=3, init="glorot_uniform", activation="softmax",
+           W_regularizer=None, b_regularizer=None, activity_regularizer=None, W_constraint=None, b_constraint=None,
+           bias=False, input_dim=None),
+]}
+
+KERAS1_IMAGE = {"keras_version": "1.2.1", "class_name": "Sequential", "config": [
+    _layer("Convolution2D", name="convolution2d_1", trainable=True, batch_input_shape=[None, 3, 32, 32],
+           input_dtype="float32", nb_filter=6, nb_row=5, nb_col=3, init="glorot_uniform", activation="linear",
+           border_mode="valid", subsample=[2, 1], dim_ordering="th", W_regularizer=None, b_regularizer=None,
+           activity_regularizer=None, W_constraint=None, b_constraint=None, bias=True),
+    _layer("MaxPooling2D", name="maxpooling2d_1", trainable=True, pool_size=[2, 2], border_mode="valid",
+           strides=[2, 2], dim_ordering="th"),
+    # keras/layers/core.py Lambda.get_config: the shape written as itself ("raw")
+    _layer("Lambda", name="lambda_1", trainable=True, function=["code", None, None], function_type="lambda",
+           output_shape=[6, 7, 15], output_shape_type="raw", arguments={}),
+    _layer("Flatten", name="flatten_1", trainable=True),
+    _layer("Dense", name="dense_1", trainable=True, output_dim=4, init="glorot_uniform", activation="relu",
+           W_regularizer=None, b_regularizer=None, activity_regularizer=None, W_constraint=None, b_constraint=None,
+           bias=True, input_dim=None),
+]}
+
+# Keras 2.0.4 to 2.2.2: today's names, the Sequential's layers as a list, and `implementation: 0`
+# (keras/layers/recurrent.py 2.0.x: 0, 1 or 2, the same weights)
+KERAS2_LIST = {"keras_version": "2.0.4", "backend": "tensorflow", "class_name": "Sequential", "config": [
+    _layer("ZeroPadding1D", name="zero_padding1d_1", trainable=True, batch_input_shape=[None, None, 13],
+           dtype="float32", padding=[2, 2]),
+    _layer("LSTM", name="lstm_1", trainable=True, units=9, implementation=0, return_sequences=True),
+    _layer("TimeDistributed", name="time_distributed_1", trainable=True,
+           layer=_layer("Dense", name="dense_1", trainable=True, units=5, activation="relu", use_bias=True)),
+]}
+
+# The same models in today's names, as tf_keras builds them: the truth
+KERAS2_EQUIVALENTS = {
+    "keras1_text": lambda k: k.Sequential([
+        k.Input((40,)), k.layers.Embedding(500, 16), k.layers.Conv1D(8, 3, padding="same"), k.layers.MaxPooling1D(2),
+        k.layers.LSTM(12, return_sequences=True), k.layers.GRU(6, reset_after=False), k.layers.BatchNormalization(),
+        k.layers.Dropout(0.5), k.layers.Dense(3, use_bias=False)]),
+    "keras1_image": lambda k: k.Sequential([
+        k.Input((3, 32, 32)), k.layers.Conv2D(6, (5, 3), strides=(2, 1), data_format="channels_first"),
+        k.layers.MaxPooling2D(data_format="channels_first"), k.layers.Lambda(lambda x: x, output_shape=(6, 7, 15)),
+        k.layers.Flatten(), k.layers.Dense(4)]),
+    "keras2_list": lambda k: k.Sequential([
+        k.Input((None, 13)), k.layers.ZeroPadding1D(2), k.layers.LSTM(9, return_sequences=True),
+        k.layers.TimeDistributed(k.layers.Dense(5))]),
+}
+FIXTURES = {"keras1_text": KERAS1_TEXT, "keras1_image": KERAS1_IMAGE, "keras2_list": KERAS2_LIST}
+
+
+def _read(tmp_path, name: str, config: dict, **options):
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(config))
+    return summarize(load_spec(path, **options))
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_an_old_config_counts_as_keras2_builds_it(tmp_path, tf_keras, name):
+    model = KERAS2_EQUIVALENTS[name](tf_keras)
+    s = _read(tmp_path, name, FIXTURES[name])
+    assert [r.params for r in s.rows] == [layer.count_params() for layer in model.layers]
+    assert [r.output_shape for r in s.rows] == [tuple(layer.output_shape) for layer in model.layers]
+    trainable = sum(int(w.shape.num_elements()) for w in model.trainable_weights)
+    assert (s.total_params, s.trainable_params) == (model.count_params(), trainable)
+
+
+def test_old_names_are_read_as_todays(tmp_path):
+    s = _read(tmp_path, "keras1_text", KERAS1_TEXT)
+    assert [r.class_name for r in s.rows] == ["Embedding", "Conv1D", "MaxPooling1D", "LSTM", "GRU",
+                                              "BatchNormalization", "Dropout", "Dense"]
+    assert [r.name for r in s.rows][:2] == ["embedding_1", "convolution1d_1"]  # the file's own names
+    assert s.framework == "keras2" and s.rows[4].params == 3 * (12 * 6 + 6 * 6 + 6)  # read by Keras 2's rules; one GRU bias, as Keras 1's
+
+
+def test_a_keras1_file_without_a_version_is_known_by_its_words(tmp_path):
+    config = {k: v for k, v in KERAS1_TEXT.items() if k != "keras_version"}
+    assert _read(tmp_path, "unversioned", config).total_params == _read(tmp_path, "versioned", KERAS1_TEXT).total_params
+
+
+def test_a_lambda_whose_shape_was_code_needs_it_given(tmp_path):
+    config = json.loads(json.dumps(KERAS1_IMAGE))
+    config["config"][2]["config"].update(output_shape=["code", None, None], output_shape_type="lambda")
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(config))
+    result = runner.invoke(app, ["summary", str(path)])
+    assert result.exit_code == 2
+    assert "Lambda `lambda_1` runs Python code and its `output_shape` is a Python function" in result.output
+    given = runner.invoke(app, ["summary", str(path), "--output-shape", "lambda_1=6,7,15", "-f", "json"])
+    assert given.exit_code == 0, given.output
+    assert json.loads(given.output)["total_params"] == _read(tmp_path, "raw", KERAS1_IMAGE).total_params
+
+
+@pytest.mark.parametrize("option", ["lambda_1", "=3,4", "lambda_1=3,x", "lambda_1=0", "lambda_1=" + ",".join("1" * 33)])
+def test_a_bad_output_shape_option_is_one_line(tmp_path, option):
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(KERAS1_IMAGE))
+    result = runner.invoke(app, ["summary", str(path), "--output-shape", option])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: --output-shape: expected NAME=SHAPE") and result.output.count("\n") == 1
+
+
+def test_a_layer_keras2_removed_is_refused(tmp_path):
+    config = {"keras_version": "1.2.2", "class_name": "Sequential", "config": [
+        _layer("Highway", name="highway_1", trainable=True, batch_input_shape=[None, 4])]}
+    path = tmp_path / "highway.json"
+    path.write_text(json.dumps(config))
+    result = runner.invoke(app, ["summary", str(path)])
+    assert result.exit_code == 2 and "Keras 1's Highway layer, which Keras 2 removed" in result.output
