@@ -23,6 +23,7 @@ class CheckResult(NamedTuple):
     summary: Summary | None  # None when the file is invalid
     problems: tuple[Problem, ...]
     error: GruParamsError | None
+    warnings: tuple[str, ...] = ()  # what a saved file's reader took as given (ModelSpec.warnings)
 
     @property
     def ok(self) -> bool:
@@ -66,7 +67,7 @@ def check_file(path: str, output_shapes: dict | None = None) -> CheckResult:
     def work():
         spec = load_spec(path, output_shapes)
         s = summarize(spec)
-        return CheckResult(path, s, check_summary(spec, s), None)
+        return CheckResult(path, s, check_summary(spec, s), None, spec.warnings)
 
     try:
         return contained(path, work)

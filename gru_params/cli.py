@@ -169,7 +169,7 @@ def summary(
     results, failed = [], False
     for path in specs:
         try:
-            work = lambda: api.summarize(api.load_spec(path, shapes))  # noqa: E731
+            work = lambda: api.summarize(_warned(api.load_spec(path, shapes)))  # noqa: E731
             results.append(contained(path, work) if len(specs) > 1 else work())
         except GruParamsError as e:
             typer.echo(f"Error: {e}", err=True)
@@ -217,7 +217,7 @@ def convert(
         if not is_saved_model(model):
             raise ArgumentError(f"{model}: expected a saved Keras model (.keras, .json or .h5); a YAML spec is "
                                 "already a spec")
-        spec = api.load_spec(model, _output_shapes(output_shape))
+        spec = _warned(api.load_spec(model, _output_shapes(output_shape)))
         text = to_yaml(spec, api.summarize(spec), os.path.basename(model))
         if output is not None:
             write_new(output, text)
@@ -246,6 +246,8 @@ def check(
         raise _fail(checks.no_specs_error(paths))
     shapes = _output_shapes(output_shape)
     results = _with_progress(files, lambda f: checks.check_file(f, shapes))
+    for warning in (w for r in results for w in r.warnings):
+        typer.echo(f"Warning: {warning}", err=True)
     if format is CheckFormat.json:
         typer.echo(render.dumps(render.check_dict(results)))
     elif format is CheckFormat.junit:
@@ -258,6 +260,13 @@ def check(
         Console(highlight=False).print(render.check_renderable(results))
     counts = render.check_counts(results)
     raise typer.Exit(EXIT_BAD_INPUT if counts["errors"] else EXIT_SHORT if counts["failed"] else EXIT_OK)
+
+
+def _warned(spec):
+    """The spec, once what its reader took as given is said on stderr."""
+    for warning in spec.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
+    return spec
 
 
 def _output_shapes(given: list[str] | None) -> dict:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .errors import ArgumentError, SpecError, Where, shown
+from .layers.checks import ACTIVATIONS
 from .limits import MAX_INT, MAX_RANK
 from .yamlnodes import Node
 
@@ -108,16 +109,16 @@ def keras1(root: Node, version: str | None) -> bool:
     return written < (2,) if written is not None else _looks_keras1(root)
 
 
-def upgrade(root: Node, path: str, version: str | None, output_shapes: dict) -> Node:
+def upgrade(root: Node, path: str, version: str | None, output_shapes: dict, warnings: list) -> Node:
     """The model config `root`, written by Keras `version` (None if the file does not say), as
     Keras 2.2.4 would write it (unchanged for later files), with the output shapes given by
-    name to its Lambda layers."""
+    name to its Lambda layers; a warning in `warnings` for each name taken as given."""
     config = root.value.get("config") if isinstance(root.value, dict) else None
     if config is not None and isinstance(config.value, list):  # Keras <= 2.2.2's Sequential
         root.value["config"] = Node({"layers": config}, config.line, config.column,
                                     {"layers": (config.line, config.column)})
     if isinstance(root.value, dict):
-        _walk(root.value.get("config"), _Context(path, keras1(root, version), output_shapes))
+        _walk(root.value.get("config"), _Context(path, keras1(root, version), output_shapes, warnings))
     return root
 
 
@@ -135,6 +136,7 @@ class _Context(NamedTuple):
     path: str
     keras1: bool
     output_shapes: dict  # Lambda name -> per-sample shape
+    warnings: list  # of str
 
 
 def _walk(config: Node | None, context: _Context) -> None:
@@ -154,12 +156,13 @@ def _layer(entry: Node, context: _Context) -> None:
     class_node, config = entry.value.get("class_name"), entry.value.get("config")
     if class_node is None or not isinstance(class_node.value, str) or config is None:
         return
+    if isinstance(config.value, dict):
+        config = entry.value["config"] = _custom_activations(config, context)
     if class_node.value == "Lambda" and isinstance(config.value, dict):
         entry.value["config"] = _lambda(config, context.output_shapes)
         return
     if not context.keras1:
-        if isinstance(config.value, dict) and isinstance(config.value.get("layer"), Node):
-            _layer(config.value["layer"], context)
+        _children(config, context)
         if class_node.value in _IMPLEMENTATIONS and isinstance(config.value, dict):
             entry.value["config"] = _implementation(class_node.value, config)
         return
@@ -169,8 +172,7 @@ def _layer(entry: Node, context: _Context) -> None:
     if class_node.value in ("Sequential", "Model"):
         _walk(config, context)
         return
-    if isinstance(config.value, dict) and isinstance(config.value.get("layer"), Node):
-        _layer(config.value["layer"], context)
+    _children(config, context)
     class_name = CLASSES.get(class_node.value, class_node.value)
     entry.value["class_name"] = Node(class_name, class_node.line, class_node.column)
     if isinstance(config.value, dict):
@@ -195,6 +197,45 @@ def _implementation(class_name: str, config: Node) -> Node:
     else:
         arguments["implementation"] = Node(1, value.line, value.column)
     return Node(arguments, config.line, config.column, {k: v for k, v in (config.keys or {}).items() if k in arguments})
+
+
+def _children(config: Node, context: _Context) -> None:
+    """The layers inside a layer: a wrapper's, an RNN's cells, a Pipeline's, a model's."""
+    if not isinstance(config.value, dict):
+        return
+    if isinstance(config.value.get("layers"), Node) and isinstance(config.value["layers"].value, list):
+        _walk(config, context)
+    for key in ("layer", "backward_layer", "cell", "cells"):
+        child = config.value.get(key)
+        for inner in child.value if child is not None and isinstance(child.value, list) else [child]:
+            if isinstance(inner, Node):
+                _layer(inner, context)
+
+
+# Arguments that name an activation function (Keras 1's inner_activation is renamed after)
+_ACTIVATION_KEYS = ("activation", "recurrent_activation", "inner_activation")
+
+
+def _custom_activations(config: Node, context: _Context) -> Node:
+    """A saved file may name an activation its author defined (a speech model's clipped_relu):
+    no activation changes a count, so it is taken as given, as the custom object Keras would
+    have needed ({class_name, config}), with a warning that names it. A spec's unknown
+    activation stays an error: there, it is a typo."""
+    value, changed = config.value, False
+    for key in _ACTIVATION_KEYS:
+        given = value.get(key)
+        if given is not None and isinstance(given.value, str) and given.value not in ACTIVATIONS:
+            if not changed:
+                value, changed = dict(value), True
+            name = value.get("name")
+            layer = f" of layer `{name.value}`" if name is not None and isinstance(name.value, str) else ""
+            context.warnings.append(f"{Where(context.path, given.line, given.column)}: custom activation "
+                                    f"{shown(given.value)}{layer} taken as given: no activation changes a count")
+            value[key] = Node({"class_name": given, "config": Node({"custom": Node(True, given.line, given.column)},
+                                                                   given.line, given.column, {"custom": (given.line, given.column)})},
+                              given.line, given.column, {"class_name": (given.line, given.column),
+                                                         "config": (given.line, given.column)})
+    return Node(value, config.line, config.column, config.keys) if changed else config
 
 
 # keras-team/keras 1.2.2 and 2.2.4 keras/layers/core.py Lambda.get_config, and tf_keras's: how

@@ -66,8 +66,10 @@ def load_saved(path, output_shapes: dict | None = None) -> ModelSpec:
     except _TooDeep:
         parse(text, where, "JSON")  # raises the error at its line and column
         raise SpecError(Where(where), f"nests deeper than {MAX_DEPTH} levels") from None
+    warnings: list[str] = []
     try:  # fast: json's C parser, no positions
-        return from_node(_spec_tree(root, where, name, version, output_shapes), where)
+        spec = from_node(_spec_tree(root, where, name, version, output_shapes, warnings), where)
+        return spec._replace(warnings=tuple(warnings))
     except GruParamsError as error:
         fast = error
     # again with every node's line and column (ten times slower), to say where the error is
@@ -304,12 +306,12 @@ def _mapping(items: dict, at: Node) -> Node:
 
 
 def _spec_tree(root: Node | None, path: str, default_name: str, version: str | None,
-               output_shapes: dict | None = None) -> Node:
+               output_shapes: dict | None = None, warnings: list | None = None) -> Node:
     """The config as a spec's tree, read as the Keras that wrote it (legacy.py); `framework:
     keras2` for a file Keras 2 or Keras 1 wrote (Keras 1's trainable and Bidirectional rules are
     Keras 2's)."""
     if root is not None:
-        root = legacy.upgrade(root, path, version, output_shapes or {})
+        root = legacy.upgrade(root, path, version, output_shapes or {}, [] if warnings is None else warnings)
     tree = _model_tree(root, path, default_name)
     if version is not None and version.startswith(("1.", "2.")) or legacy.keras1(root, version):
         tree.value["framework"] = Node("keras2", tree.line, tree.column)

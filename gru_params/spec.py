@@ -60,6 +60,8 @@ class ModelSpec(NamedTuple):
     where: Where  # the document
     inputs: tuple[InputSpec, ...] | None = None  # a functional model's inputs; None: Sequential
     outputs: tuple[Ref, ...] = ()  # a functional model's outputs; (): the last layer's
+    # What the reader of a saved file took as given and says so on stderr: a custom activation
+    warnings: tuple[str, ...] = ()
 
     @property
     def keras2(self) -> bool:

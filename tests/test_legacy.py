@@ -150,3 +150,38 @@ def test_a_layer_keras2_removed_is_refused(tmp_path):
     path.write_text(json.dumps(config))
     result = runner.invoke(app, ["summary", str(path)])
     assert result.exit_code == 2 and "Keras 1's Highway layer, which Keras 2 removed" in result.output
+
+
+# Keras 2.0.4 (robmsmt/KerasDeepSpeech's model): an activation its author defined, by name
+CUSTOM = {"keras_version": "2.0.4", "backend": "tensorflow", "class_name": "Sequential", "config": [
+    _layer("Conv1D", name="conv_1", trainable=True, batch_input_shape=[None, None, 13], filters=8, kernel_size=[3],
+           activation="clipped_relu"),
+    _layer("Bidirectional", name="bidirectional_1", trainable=True, merge_mode="concat",
+           layer=_layer("SimpleRNN", name="rnn_1", trainable=True, units=4, implementation=0,
+                        activation="clipped_relu")),
+]}
+
+
+def test_a_custom_activation_in_a_saved_file_is_taken_with_a_warning(tmp_path):
+    path = tmp_path / "speech.json"
+    path.write_text(json.dumps(CUSTOM))
+    result = runner.invoke(app, ["summary", str(path), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("Warning:")]
+    assert warnings == [f"Warning: {path}: custom activation 'clipped_relu' of layer `{name}` taken as given: no "
+                        "activation changes a count" for name in ("conv_1", "rnn_1")]
+    assert load_spec(path).warnings and json.loads(result.output[result.output.index("{"):])["total_params"] == (
+        (3 * 13 * 8 + 8) + 2 * (8 * 4 + 4 * 4 + 4))
+    # convert writes a spec that reads back to the same count, the custom name kept
+    converted = runner.invoke(app, ["convert", str(path)])
+    spec = tmp_path / "speech.yaml"
+    spec.write_text(converted.stdout)
+    assert "clipped_relu" in converted.stdout
+    assert summarize(load_spec(spec)).total_params == summarize(load_spec(path)).total_params
+
+
+def test_a_custom_activation_in_a_spec_stays_an_error(tmp_path):
+    spec = tmp_path / "typo.yaml"
+    spec.write_text("input: [5, 3]\nlayers:\n  - Dense: {units: 2, activation: clipped_relu}\n")
+    result = runner.invoke(app, ["summary", str(spec)])
+    assert result.exit_code == 2 and "unknown activation 'clipped_relu'" in result.output
