@@ -81,7 +81,6 @@ _KERAS1_WORDS = {"init", "inner_init", "nb_filter", "border_mode", "input_dtype"
                  "consume_less"}
 # Keras 1 layers that Keras 2 removed, or that are not read yet: refused with the reason
 REFUSED = {
-    "Merge": "Keras 1's Merge layer, which gru-params does not read yet",
     "TimeDistributedDense": "Keras 1's TimeDistributedDense (Keras 2 has TimeDistributed(Dense))",
     "Highway": "Keras 1's Highway layer, which Keras 2 removed",
     "MaxoutDense": "Keras 1's MaxoutDense layer, which Keras 2 removed",
@@ -165,6 +164,9 @@ def _layer(entry: Node, context: _Context) -> None:
         _children(config, context)
         if class_node.value in _IMPLEMENTATIONS and isinstance(config.value, dict):
             entry.value["config"] = _implementation(class_node.value, config)
+        return
+    if class_node.value == "Merge" and isinstance(config.value, dict):
+        entry.value["class_name"], entry.value["config"] = _merge(class_node, config, context.path)
         return
     if class_node.value in REFUSED:
         raise SpecError(Where(context.path, class_node.line, class_node.column),
@@ -260,6 +262,37 @@ def _lambda(config: Node, output_shapes: dict) -> Node:
     for key in _LAMBDA_KEYS:
         value.pop(key, None)
     return Node(value, config.line, config.column, {k: v for k, v in (config.keys or {}).items() if k in value})
+
+
+# keras-team/keras 1.2.2 keras/engine/topology.py Merge: its modes as Keras 2's merge layers
+# (keras/layers/merge.py, which replaced it), none of them with weights
+_MERGES = {"sum": "Add", "mul": "Multiply", "concat": "Concatenate", "ave": "Average", "max": "Maximum",
+           "dot": "Dot", "cos": "Dot"}
+
+
+def _merge(class_node: Node, config: Node, path: str) -> tuple[Node, Node]:
+    """A Keras 1 Merge of tensors in a functional model, as the Keras 2 layer of its mode."""
+    value = config.value
+    mode = value.get("mode")
+    if isinstance(value.get("layers"), Node) and value["layers"].value:
+        raise SpecError(Where(path, class_node.line, class_node.column),
+                        "Keras 1's Merge of Sequential branches: gru-params does not read it; rebuild it as a "
+                        "functional model")
+    kind = value.get("mode_type")
+    if mode is None or mode.value not in _MERGES or kind is not None and kind.value not in ("raw", None):
+        raise SpecError(Where(path, class_node.line, class_node.column),
+                        f"Keras 1's Merge with mode {shown(None if mode is None else mode.value)}: gru-params reads "
+                        f"the modes {', '.join(_MERGES)}")
+    arguments = {k: value[k] for k in ("name", "trainable") if k in value}
+    at = (mode.line, mode.column)
+    if mode.value == "concat" and "concat_axis" in value:
+        arguments["axis"] = value["concat_axis"]
+    if mode.value in ("dot", "cos"):
+        arguments["axes"] = value.get("dot_axes") or Node(-1, *at)
+        if mode.value == "cos":
+            arguments["normalize"] = Node(True, *at)
+    return (Node(_MERGES[mode.value], class_node.line, class_node.column),
+            Node(arguments, config.line, config.column, {k: (v.line, v.column) for k, v in arguments.items()}))
 
 
 def _arguments(class_name: str, config: Node) -> dict:

@@ -75,6 +75,42 @@ KERAS2_LIST = {"keras_version": "2.0.4", "backend": "tensorflow", "class_name": 
            layer=_layer("Dense", name="dense_1", trainable=True, units=5, activation="relu", use_bias=True)),
 ]}
 
+
+
+def _node(name, class_name, config, *inbound):
+    """A layer of a Keras 1.2.2 functional model (engine/topology.py Container.get_config):
+    its inbound nodes as [[layer name, node index, tensor index], ...]."""
+    return {"name": name, "class_name": class_name, "config": {"name": name, **config},
+            "inbound_nodes": [[[n, 0, 0] for n in inbound]] if inbound else []}
+
+
+KERAS1_GRAPH = {"keras_version": "1.2.2", "class_name": "Model", "config": {
+    "name": "two_texts",
+    "layers": [
+        _node("left", "InputLayer", {"batch_input_shape": [None, 20, 7], "input_dtype": "float32", "sparse": False}),
+        _node("right", "InputLayer", {"batch_input_shape": [None, 20, 7], "input_dtype": "float32", "sparse": False}),
+        _node("lstm_left", "LSTM", {"output_dim": 5, "return_sequences": False, "consume_less": "gpu",
+                                    "inner_activation": "hard_sigmoid", "forget_bias_init": "one"}, "left"),
+        _node("gru_right", "GRU", {"output_dim": 4, "return_sequences": False, "consume_less": "mem"}, "right"),
+        _node("merged", "Merge", {"mode": "concat", "mode_type": "raw", "concat_axis": -1, "dot_axes": -1,
+                                  "output_shape": None, "output_shape_type": "raw", "output_mask": None,
+                                  "output_mask_type": "raw", "arguments": {}}, "lstm_left", "gru_right"),
+        _node("score", "Dense", {"output_dim": 2, "init": "glorot_uniform", "bias": True}, "merged"),
+        _node("summed", "Merge", {"mode": "sum", "mode_type": "raw", "concat_axis": -1, "dot_axes": -1}, "score",
+              "score"),
+    ],
+    "input_layers": [["left", 0, 0], ["right", 0, 0]],
+    "output_layers": [["summed", 0, 0]],
+}}
+
+
+def _graph(k):
+    left, right = k.Input((20, 7)), k.Input((20, 7))
+    merged = k.layers.Concatenate()([k.layers.LSTM(5)(left), k.layers.GRU(4, reset_after=False)(right)])
+    score = k.layers.Dense(2)(merged)
+    return k.Model([left, right], k.layers.Add()([score, score]))
+
+
 # The same models in today's names, as tf_keras builds them: the truth
 KERAS2_EQUIVALENTS = {
     "keras1_text": lambda k: k.Sequential([
@@ -85,11 +121,13 @@ KERAS2_EQUIVALENTS = {
         k.Input((3, 32, 32)), k.layers.Conv2D(6, (5, 3), strides=(2, 1), data_format="channels_first"),
         k.layers.MaxPooling2D(data_format="channels_first"), k.layers.Lambda(lambda x: x, output_shape=(6, 7, 15)),
         k.layers.Flatten(), k.layers.Dense(4)]),
+    "keras1_graph": _graph,
     "keras2_list": lambda k: k.Sequential([
         k.Input((None, 13)), k.layers.ZeroPadding1D(2), k.layers.LSTM(9, return_sequences=True),
         k.layers.TimeDistributed(k.layers.Dense(5))]),
 }
-FIXTURES = {"keras1_text": KERAS1_TEXT, "keras1_image": KERAS1_IMAGE, "keras2_list": KERAS2_LIST}
+FIXTURES = {"keras1_text": KERAS1_TEXT, "keras1_image": KERAS1_IMAGE, "keras2_list": KERAS2_LIST,
+            "keras1_graph": KERAS1_GRAPH}
 
 
 def _read(tmp_path, name: str, config: dict, **options):
@@ -98,12 +136,17 @@ def _read(tmp_path, name: str, config: dict, **options):
     return summarize(load_spec(path, **options))
 
 
+def _shape(shape):
+    """tf_keras's output_shape: an InputLayer's is a list of one shape."""
+    return tuple(shape[0]) if isinstance(shape, list) and len(shape) == 1 else tuple(shape)
+
+
 @pytest.mark.parametrize("name", sorted(FIXTURES))
 def test_an_old_config_counts_as_keras2_builds_it(tmp_path, tf_keras, name):
     model = KERAS2_EQUIVALENTS[name](tf_keras)
     s = _read(tmp_path, name, FIXTURES[name])
     assert [r.params for r in s.rows] == [layer.count_params() for layer in model.layers]
-    assert [r.output_shape for r in s.rows] == [tuple(layer.output_shape) for layer in model.layers]
+    assert [r.output_shape for r in s.rows] == [_shape(layer.output_shape) for layer in model.layers]
     trainable = sum(int(w.shape.num_elements()) for w in model.trainable_weights)
     assert (s.total_params, s.trainable_params) == (model.count_params(), trainable)
 
@@ -185,3 +228,16 @@ def test_a_custom_activation_in_a_spec_stays_an_error(tmp_path):
     spec.write_text("input: [5, 3]\nlayers:\n  - Dense: {units: 2, activation: clipped_relu}\n")
     result = runner.invoke(app, ["summary", str(spec)])
     assert result.exit_code == 2 and "unknown activation 'clipped_relu'" in result.output
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"mode": "code", "mode_type": "lambda"}, "Keras 1's Merge with mode 'code': gru-params reads the modes sum, mul"),
+    ({"layers": [{"class_name": "Sequential", "config": []}]}, "Keras 1's Merge of Sequential branches"),
+])
+def test_a_merge_that_cannot_be_read_is_refused(tmp_path, change, message):
+    config = json.loads(json.dumps(KERAS1_GRAPH))
+    config["config"]["layers"][4]["config"].update(change)
+    path = tmp_path / "merge.json"
+    path.write_text(json.dumps(config))
+    result = runner.invoke(app, ["summary", str(path)])
+    assert result.exit_code == 2 and message in result.output and result.output.count("\n") == 1
