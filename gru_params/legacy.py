@@ -117,7 +117,7 @@ def upgrade(root: Node, path: str, version: str | None, output_shapes: dict, war
         root.value["config"] = Node({"layers": config}, config.line, config.column,
                                     {"layers": (config.line, config.column)})
     if isinstance(root.value, dict):
-        _walk(root.value.get("config"), _Context(path, keras1(root, version), output_shapes, warnings))
+        _walk(root.value.get("config"), _Context(path, keras1(root, version), output_shapes, warnings, version))
     return root
 
 
@@ -136,6 +136,7 @@ class _Context(NamedTuple):
     keras1: bool
     output_shapes: dict  # Lambda name -> per-sample shape
     warnings: list  # of str
+    version: str | None  # keras_version as the file writes it
 
 
 def _walk(config: Node | None, context: _Context) -> None:
@@ -157,6 +158,8 @@ def _layer(entry: Node, context: _Context) -> None:
         return
     if isinstance(config.value, dict):
         config = entry.value["config"] = _custom_activations(config, context)
+        if CLASSES.get(class_node.value, class_node.value) in _GRUS and "reset_after" not in config.value:
+            config = entry.value["config"] = _reset_after(config, context)
     if class_node.value == "Lambda" and isinstance(config.value, dict):
         entry.value["config"] = _lambda(config, context.output_shapes)
         return
@@ -182,6 +185,27 @@ def _layer(entry: Node, context: _Context) -> None:
         config = Node(arguments, config.line, config.column,
                       {k: (config.keys or {}).get(k, (v.line, v.column)) for k, v in arguments.items()})
         entry.value["config"] = _implementation(class_name, config) if class_name in _IMPLEMENTATIONS else config
+
+
+# A GRU config without `reset_after` takes the default of the Keras that wrote it. Keras before
+# 2.1.5 had no such argument (keras-team/keras 2802c08: one bias, the reset gate before the
+# recurrent product) and Keras 1 neither; Keras 2.1.5 to 2.3.1 defaulted it to False
+# (keras/layers/recurrent.py at 2.2.4), tf.keras from TensorFlow 2.3 (keras_version 2.4.0) and
+# tf_keras and Keras 3 to True. Every Keras since 2.1.5 saves it, so a missing key is, in a
+# real file, one written before it; TensorFlow 1.x and 2.0 to 2.2 both wrote "2.2.4-tf" or
+# "2.3.0-tf" with opposite defaults (GRU v1 and v2): there a missing key cannot be read.
+_GRUS = {"GRU", "GRUCell"}
+
+
+def _reset_after(config: Node, context: _Context) -> Node:
+    written = _numbers(context.version)
+    if context.version is not None and context.version.endswith("-tf") and written is not None and written < (2, 4):
+        raise SpecError(Where(context.path, config.line, config.column),
+                        f"a GRU config without `reset_after`, written by tf.keras {context.version}, which TensorFlow "
+                        "1.x (default False) and 2.0 to 2.2 (default True) both wrote: its count cannot be known")
+    default = written is not None and written >= (2, 4)
+    value = {**config.value, "reset_after": Node(default, config.line, config.column)}
+    return Node(value, config.line, config.column, {**(config.keys or {}), "reset_after": (config.line, config.column)})
 
 
 # keras-team/keras 2.2.4 keras/layers/recurrent.py: LSTM and GRU take Keras 2.0's

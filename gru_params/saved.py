@@ -396,8 +396,6 @@ def _layer_tree(entry: Node, path: str, keypath: str) -> Node:
             first = value.value[0]
             value = first if isinstance(first, Node) else Node(first, value.line, value.column)
         args[key] = value
-    if class_name.value in _BEFORE_RESET_AFTER and "reset_after" not in config.value:
-        args["reset_after"] = Node(False, config.line, config.column)
     return _mapping({class_name.value: _mapping(args, config)}, entry)
 
 
@@ -416,12 +414,6 @@ def _unshifted(axis):
     if isinstance(axis, list):
         return [_unshifted(a) for a in axis]
     return axis - 1 if isinstance(axis, int) and not isinstance(axis, bool) else axis
-
-
-# Keras before 2.1.5 had no `reset_after` (keras-team/keras 2802c08, keras/layers/recurrent.py:
-# one bias, the reset gate before the recurrent product) and saved no such key; every later
-# Keras saves it. A GRU config without it is that GRU, whatever today's default says.
-_BEFORE_RESET_AFTER = {"GRU", "GRUCell"}
 
 
 def _model_layer(class_name: str, config: Node, path: str, keypath: str, at: Node) -> Node:

@@ -241,3 +241,23 @@ def test_a_merge_that_cannot_be_read_is_refused(tmp_path, change, message):
     path.write_text(json.dumps(config))
     result = runner.invoke(app, ["summary", str(path)])
     assert result.exit_code == 2 and message in result.output and result.output.count("\n") == 1
+
+
+def _gru_file(tmp_path, version):
+    config = {"keras_version": version, "backend": "tensorflow", "class_name": "Sequential", "config": [
+        _layer("GRU", name="gru_1", trainable=True, batch_input_shape=[None, 9, 7], units=5)]}
+    path = tmp_path / f"gru_{version}.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+@pytest.mark.parametrize(("version", "reset_after"), [("1.2.2", False), ("2.0.9", False), ("2.2.4", False),
+                                                       ("2.4.0", True), ("2.21.0", True)])
+def test_a_gru_without_reset_after_takes_its_writers_default(tmp_path, tf_keras, version, reset_after):
+    model = tf_keras.Sequential([tf_keras.Input((9, 7)), tf_keras.layers.GRU(5, reset_after=reset_after)])
+    assert summarize(load_spec(_gru_file(tmp_path, version))).total_params == model.count_params()
+
+
+def test_a_gru_without_reset_after_from_an_ambiguous_tf_keras_is_refused(tmp_path):
+    result = runner.invoke(app, ["summary", str(_gru_file(tmp_path, "2.2.4-tf"))])
+    assert result.exit_code == 2 and "its count cannot be known" in result.output
