@@ -157,6 +157,7 @@ def _layer(entry: Node, context: _Context) -> None:
     if class_node is None or not isinstance(class_node.value, str) or config is None:
         return
     if isinstance(config.value, dict):
+        _custom_settings(config, context)
         config = entry.value["config"] = _custom_activations(config, context)
         if CLASSES.get(class_node.value, class_node.value) in _GRUS and "reset_after" not in config.value:
             config = entry.value["config"] = _reset_after(config, context)
@@ -240,6 +241,46 @@ def _children(config: Node, context: _Context) -> None:
 
 # Arguments that name an activation function (Keras 1's inner_activation is renamed after)
 _ACTIVATION_KEYS = ("activation", "recurrent_activation", "inner_activation")
+
+
+# keras/src/{initializers,regularizers,constraints}/__init__.py ALL_OBJECTS_DICT (a test compares
+# with Keras), and the names Keras 1 and 2 wrote besides: Keras 1's regularizer and constraint
+# classes (keras-team/keras 1.2.2 keras/regularizers.py, constraints.py) and tf.keras's V1
+# and V2 class names
+SETTINGS = frozenset(
+    "Constant GlorotNormal GlorotUniform HeNormal HeUniform Identity IdentityInitializer Initializer LecunNormal "
+    "LecunUniform Ones Orthogonal OrthogonalInitializer RandomNormal RandomUniform STFT STFTInitializer "
+    "TruncatedNormal VarianceScaling Zeros constant glorot_normal glorot_uniform he_normal he_uniform identity "
+    "initializer lecun_normal lecun_uniform normal one ones orthogonal random_normal random_uniform stft "
+    "truncated_normal uniform variance_scaling zero zeros "
+    "L1 L1L2 L2 OrthogonalRegularizer Regularizer l1 l1l2 l2 orthogonal_regularizer regularizer "
+    "Constraint MaxNorm MinMaxNorm NonNeg UnitNorm constraint max_norm min_max_norm non_neg unit_norm "
+    "L1L2Regularizer WeightRegularizer ActivityRegularizer maxnorm nonneg unitnorm RadialConstraint radial_constraint "
+    "ZerosV2 OnesV2 ConstantV2 RandomUniformV2 RandomNormalV2 TruncatedNormalV2 GlorotUniformV2 GlorotNormalV2 "
+    "VarianceScalingV2 OrthogonalV2 IdentityV2 HeNormalV2 HeUniformV2 LecunNormalV2 LecunUniformV2".split())
+# Arguments that hold one, by the ending of their names, Keras 1's (init, W_regularizer) included
+_SETTING_KINDS = {"initializer": "initializer", "init": "initializer", "regularizer": "regularizer",
+                  "constraint": "constraint"}
+
+
+def _custom_settings(config: Node, context: _Context) -> None:
+    """An initializer, regularizer or constraint its author defined, in a saved file: taken as
+    given (the setting check takes any name or mapping: none changes a count), with a warning
+    that names it."""
+    name = config.value.get("name")
+    layer = f" of layer `{name.value}`" if name is not None and isinstance(name.value, str) else ""
+    for key, given in config.value.items():
+        what = next((kind for end, kind in _SETTING_KINDS.items() if key.endswith(end)), None)
+        if what is None or given is None:
+            continue
+        value = given.value
+        if isinstance(value, dict):  # {class_name, config} (Keras 2, 3) or Keras 1's {name, ...}; a Node
+            # or, below the structure the reader places, a plain value
+            value = next((v.value if isinstance(v, Node) else v for k, v in value.items()
+                          if k in ("class_name", "name")), None)
+        if isinstance(value, str) and value not in SETTINGS:
+            context.warnings.append(f"{Where(context.path, given.line, given.column)}: custom {what} {shown(value)}"
+                                    f"{layer} taken as given: no {what} changes a count")
 
 
 def _custom_activations(config: Node, context: _Context) -> Node:

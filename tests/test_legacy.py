@@ -261,3 +261,27 @@ def test_a_gru_without_reset_after_takes_its_writers_default(tmp_path, tf_keras,
 def test_a_gru_without_reset_after_from_an_ambiguous_tf_keras_is_refused(tmp_path):
     result = runner.invoke(app, ["summary", str(_gru_file(tmp_path, "2.2.4-tf"))])
     assert result.exit_code == 2 and "its count cannot be known" in result.output
+
+
+def test_custom_initializers_regularizers_and_constraints_are_named_in_warnings(tmp_path):
+    config = json.loads(json.dumps(CUSTOM))
+    conv = config["config"][0]["config"]
+    conv.update(kernel_initializer={"class_name": "FanInInit", "config": {}}, bias_regularizer="my_l2",
+                kernel_constraint={"class_name": "MaxNorm", "config": {"max_value": 2}})
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(config))
+    warnings = [w for w in load_spec(path).warnings if "activation" not in w]
+    assert warnings == [f"{path}: custom initializer 'FanInInit' of layer `conv_1` taken as given: no initializer "
+                        "changes a count",
+                        f"{path}: custom regularizer 'my_l2' of layer `conv_1` taken as given: no regularizer "
+                        "changes a count"]
+    assert not [w for w in load_spec(tmp_path / "settings.json").warnings if "MaxNorm" in w]
+
+
+def test_the_known_settings_are_keras_names(tensorflow):
+    from keras.src import constraints, initializers, regularizers
+
+    from gru_params.legacy import SETTINGS
+
+    for module in (initializers, regularizers, constraints):
+        assert set(module.ALL_OBJECTS_DICT) <= SETTINGS

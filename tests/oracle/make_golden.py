@@ -183,7 +183,7 @@ def make_keras2() -> None:
         models[name] = keras_models.build(spec, tf_keras)
     # Keras before 2.1.5 had no `reset_after` (added by keras-team/keras 2802c08): its GRU had
     # one bias, as reset_after=False, and its config no such key. The file is Keras 2's, the
-    # key taken out; the count is tf_keras's for reset_after=False.
+    # key taken out and the version made 2.1.4's; the count is tf_keras's for reset_after=False.
     models["gru_before_reset_after"] = keras_models.build(
         {"name": "gru_before_reset_after", "input": [None, 7],
          "layers": [{"GRU": {"units": 5, "reset_after": False, "return_sequences": True}},
@@ -192,8 +192,8 @@ def make_keras2() -> None:
     counts = {}
     for name, model in models.items():
         text = model.to_json()
-        if name == "gru_before_reset_after":
-            text = json.dumps(_without(json.loads(text), "reset_after"))
+        if name == "gru_before_reset_after":  # as Keras 2.1.4 wrote it, the last without the key
+            text = json.dumps({**_without(json.loads(text), "reset_after"), "keras_version": "2.1.4"})
         (out / f"{name}.json").write_text(text)
         trainable = sum(int(w.shape.num_elements()) for w in model.trainable_weights)
         counts[name] = {"total_params": int(model.count_params()), "trainable_params": trainable,
