@@ -13,6 +13,7 @@ from gru_params.layers import KINDS
 from gru_params.spec import from_text
 from tests import functional_compare
 from tests.models_compare import assert_same_as_keras
+from tests.test_convert import assert_round_trip
 from tests.oracle.keras_catalogue import CASES_EACH, DRAWS
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "keras_catalogue.json").read_text())
@@ -56,3 +57,10 @@ def test_layer_from_the_json_keras_saved(tmp_path, case):
     assert rows == [[r[0], r[1], r[3], r[4]] for r in case["rows"]]
     assert (s.total_params, s.trainable_params) == (case["total_params"], case["trainable_params"])
     assert _weights(s.rows[-1]) == case["weights"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["spec"]["name"] for c in CASES])
+def test_convert_of_the_json_reads_back_the_same(tmp_path, case):
+    path = tmp_path / f"{case['spec']['name']}.json"
+    path.write_text(case["json"])
+    assert_round_trip(path)
