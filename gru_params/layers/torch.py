@@ -2,7 +2,7 @@
 in front: an RNN keeps every axis of its input but the last, whatever batch_first says
 (torch/nn/modules/rnn.py forward). `input_size`, `in_features` and `normalized_shape` may be
 left out where the previous layer fixes them; `trainable: false` stands for
-requires_grad_(False)."""
+requires_grad_(False). The other modules are declared in torch_modules.py."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from ..formulas import count_layer
 from .base import Built, Kind, REQUIRED, W, identity, registry
 from .checks import anything, fraction, integer, number, one_of, optional_int, optional_ints_list
 from .shapes import known
+from .torch_modules import MODULES
 
 
 def _torch_in(cfg, key: str, shape) -> int:
@@ -67,6 +68,25 @@ def _torch_layer_norm(cfg, shape, nested):
     return Built(shape, tuple(weights))
 
 
+def _torch_cell(class_name: str) -> Kind:
+    """RNNCell, LSTMCell, GRUCell: one step on a (batch, features) input; the weights of one
+    layer of the matching RNN without the `_l0` suffix (torch/nn/modules/rnn.py RNNCellBase)."""
+    kind = {"RNNCell": "simplernn", "LSTMCell": "lstm", "GRUCell": "gru"}[class_name]
+
+    def build(cfg, shape, nested):
+        if len(shape) != 2:
+            raise ArgumentError(f"expected a 2D input (batch, features), got {fmt(shape)}")
+        count = count_layer(kind, cfg["hidden_size"], _torch_in(cfg, "input_size", shape), framework="pytorch",
+                            num_layers=1, use_bias=cfg["bias"], bidirectional=False)
+        weights = tuple(W(w.name.removesuffix("_l0"), w.shape) for w in count.weights)
+        return Built((shape[0], cfg["hidden_size"]), weights, gates=count.gates)
+
+    args = dict(input_size=(optional_int, None), hidden_size=(positive_int, REQUIRED), bias=(boolean, True))
+    if class_name == "RNNCell":
+        args["nonlinearity"] = (one_of("tanh", "relu"), "tanh")
+    return Kind(class_name, {**args, **_TORCH_COMMON}, build)
+
+
 _TORCH_COMMON = dict(device=(anything, None), dtype=(anything, None), trainable=(boolean, True))
 
 
@@ -74,6 +94,9 @@ TORCH_KINDS: dict[str, Kind] = registry(
     _torch_rnn("RNN"),
     _torch_rnn("LSTM"),
     _torch_rnn("GRU"),
+    _torch_cell("RNNCell"),
+    _torch_cell("LSTMCell"),
+    _torch_cell("GRUCell"),
     Kind("Linear", dict(in_features=(optional_int, None), out_features=(positive_int, REQUIRED),
                         bias=(boolean, True), **_TORCH_COMMON), _torch_linear),
     Kind("Embedding", dict(num_embeddings=(positive_int, REQUIRED), embedding_dim=(positive_int, REQUIRED),
@@ -84,4 +107,5 @@ TORCH_KINDS: dict[str, Kind] = registry(
     Kind("LayerNorm", dict(normalized_shape=(optional_ints_list, None), eps=(number, 1e-05),
                            elementwise_affine=(boolean, True), bias=(boolean, True), **_TORCH_COMMON),
          _torch_layer_norm),
+    *MODULES,
 )

@@ -33,8 +33,9 @@ tests/golden/{torch,flax,onnx}_layers.json: 240 random torch.nn RNN / LSTM / GRU
 (named_parameters), 60 random sizes of each flax.linen cell (the parameter tree), and
 40 torch modules exported with torch.onnx.export (each operator node's W, R, B).
 
-tests/golden/torchinfo_models.json: 40 random PyTorch specs, built in torch and
-summarized by torchinfo (plain and verbose=2).
+tests/golden/torchinfo_models.json: 200 random PyTorch specs of every module
+gru-params takes, built in torch, counted with parameters(), their named_parameters listed,
+and summarized by torchinfo (plain and verbose=2) where nn.Sequential can run them.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def main() -> None:
     if "torchinfo" in which:
         rng = random.Random(SEED + 5)
         _write("torchinfo_models.json", SEED + 5,
-               [torch_models.describe(torch_models.random_spec(rng, f"torch_{i:03d}")) for i in range(40)])
+               [torch_models.describe(torch_models.random_spec(rng, f"torch_{i:03d}")) for i in range(200)])
     if "onnx" in which:
         rng = random.Random(SEED + 4)
         _write("onnx_layers.json", SEED + 4, [frameworks.describe_onnx_export(frameworks.random_onnx_case(rng)) for _ in range(40)])

@@ -13,99 +13,241 @@ import random
 RUN_LINES = ("Total mult-adds", "Input size (MB)", "Forward/backward pass size (MB)", "Estimated Total Size (MB)")
 
 
+# The modules a random spec draws from, by the input they take (the engine must agree with
+# torch on every one; see tests/test_torch_specs.py).
+SEQUENCE = ["RNN", "LSTM", "GRU", "RNN", "LSTM", "GRU", "Linear", "Dropout", "LayerNorm", "RMSNorm", "Identity",
+            "ReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "ELU", "LeakyReLU", "PReLU", "Softmax", "LogSoftmax"]
+VECTOR = ["RNNCell", "LSTMCell", "GRUCell", "Linear", "BatchNorm1d", "PReLU", "Dropout1d", "ReLU", "Softmax"]
+CONV1D = ["Conv1d", "Conv1d", "ConvTranspose1d", "BatchNorm1d", "GroupNorm", "MaxPool1d", "AvgPool1d",
+          "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "Dropout1d", "PReLU", "ReLU", "Flatten", "Unflatten"]
+CONV2D = ["Conv2d", "Conv2d", "BatchNorm2d", "GroupNorm", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
+          "Dropout2d", "PReLU", "GELU", "Flatten", "Unflatten"]
+# Modules whose forward takes more than one tensor: nn.Sequential cannot run them, so torchinfo
+# cannot summarize them; their cases prove counts and tensor shapes only.
+NOT_SEQUENTIAL = ("Bilinear",)
+
+
+def _args(rng: random.Random, kind: str, shape: list) -> dict:
+    """Random arguments for `kind` on a (batch, ...) input of `shape`, by torch's names."""
+    pick = rng.choice
+    f = shape[-1]
+    maybe = rng.random() < 0.5
+    if kind in ("RNN", "LSTM", "GRU"):
+        hidden = pick([2, 5, 16, 64])
+        args = {"hidden_size": hidden, **({"input_size": f} if maybe else {})}
+        if rng.random() < 0.4:
+            args["num_layers"] = pick([2, 3])
+        if rng.random() < 0.4:
+            args["bidirectional"] = True
+        if rng.random() < 0.2:
+            args["bias"] = False
+        if rng.random() < 0.5:
+            args["batch_first"] = True
+        if kind == "LSTM" and hidden > 2 and rng.random() < 0.3:
+            args["proj_size"] = rng.randrange(1, hidden)
+        return args
+    if kind in ("RNNCell", "LSTMCell", "GRUCell"):
+        args = {"hidden_size": pick([3, 8, 20]), **({"input_size": f} if maybe else {})}
+        if rng.random() < 0.3:
+            args["bias"] = False
+        if kind == "RNNCell" and rng.random() < 0.3:
+            args["nonlinearity"] = "relu"
+        return args
+    if kind == "Linear":
+        return {"out_features": pick([1, 10, 32]), **({"in_features": f} if maybe else {}),
+                **({"bias": False} if rng.random() < 0.2 else {})}
+    if kind == "Bilinear":
+        return {"in1_features": f, "in2_features": pick([2, 7]), "out_features": pick([3, 5]),
+                **({"bias": False} if rng.random() < 0.3 else {})}
+    if kind in ("Dropout", "Dropout1d", "Dropout2d"):
+        return {"p": 0.2} if maybe else {}
+    if kind in ("LayerNorm", "RMSNorm"):
+        args = {"normalized_shape": f} if maybe else {}
+        if rng.random() < 0.3:
+            args["elementwise_affine"] = False
+        return args
+    if kind in ("BatchNorm1d", "BatchNorm2d"):
+        return {**({"num_features": shape[1]} if maybe else {}), **({"affine": False} if rng.random() < 0.2 else {}),
+                **({"track_running_stats": False} if rng.random() < 0.2 else {}),
+                **({"bias": False} if rng.random() < 0.2 else {})}
+    if kind == "GroupNorm":
+        c = shape[1]
+        return {"num_groups": pick([g for g in (1, 2, 3, 4) if c % g == 0]), **({"num_channels": c} if maybe else {}),
+                **({"affine": False} if rng.random() < 0.2 else {}), **({"bias": False} if rng.random() < 0.2 else {})}
+    if kind in ("Conv1d", "Conv2d", "ConvTranspose1d"):
+        n = 2 if kind == "Conv2d" else 1
+        groups = pick([g for g in (1, 1, 2) if shape[1] % g == 0])
+        args = {"out_channels": groups * pick([1, 3, 4]), "kernel_size": pick([1, 2, 3] + ([[2, 3]] if n == 2 else [])),
+                **({"in_channels": shape[1]} if maybe else {}), **({"groups": groups} if groups > 1 else {})}
+        if rng.random() < 0.4:
+            args["stride"] = pick([2, 3])
+        if rng.random() < 0.4:
+            args["padding"] = pick([1, 2] + (["same", "valid"] if kind != "ConvTranspose1d" and "stride" not in args
+                                             else []))
+        if rng.random() < 0.3:
+            args["dilation"] = 2
+        if rng.random() < 0.2:
+            args["bias"] = False
+        if kind == "ConvTranspose1d" and args.get("stride", 1) > 1 and rng.random() < 0.5:
+            args["output_padding"] = 1
+        return args
+    if kind in ("MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"):
+        args = {"kernel_size": pick([2, 3])}
+        if rng.random() < 0.4:
+            args["stride"] = pick([1, 2])
+        if rng.random() < 0.3:
+            args["padding"] = 1
+        if rng.random() < 0.3:
+            args["ceil_mode"] = True
+        if kind.startswith("Max") and rng.random() < 0.2:
+            args["dilation"] = 2
+        return args
+    if kind in ("AdaptiveAvgPool1d", "AdaptiveMaxPool1d"):
+        return {"output_size": pick([1, 2, 5])}
+    if kind == "AdaptiveAvgPool2d":
+        return {"output_size": pick([1, 3, [2, None], [None, 1]])}
+    if kind == "Flatten":
+        return {} if maybe else {"start_dim": pick([0, 1]), "end_dim": pick([-1, len(shape) - 1])}
+    if kind == "Unflatten":
+        size = shape[-1]
+        split = next((d for d in (2, 3) if size % d == 0), 1)
+        return {"dim": -1, "unflattened_size": pick([[split, -1], [split, size // split]])}
+    if kind == "PReLU":
+        return {"num_parameters": shape[1]} if maybe and len(shape) > 1 else {}
+    if kind in ("Softmax", "LogSoftmax"):
+        return {"dim": -1}
+    if kind == "GELU":
+        return {"approximate": "tanh"} if maybe else {}
+    if kind == "LeakyReLU":
+        return {"negative_slope": 0.2} if maybe else {}
+    if kind == "ELU":
+        return {"alpha": 0.5} if maybe else {}
+    return {}
+
+
 def random_spec(rng: random.Random, name: str) -> dict:
-    layers = []
-    if rng.random() < 0.4:
-        spec_input = [rng.choice([5, 20, 50])]
-        features = rng.choice([4, 8, 32])
-        layers.append({"Embedding": {"num_embeddings": rng.choice([50, 1000]), "embedding_dim": features}})
+    """A random chain of modules torch can run one after another on a batch of 1: each
+    candidate is built and run in torch, and left out if torch refuses it."""
+    family = rng.choice(["sequence", "sequence", "vector", "conv1d", "conv1d", "conv1d", "conv2d", "bag", "bilinear"])
+    if family == "sequence" and rng.random() < 0.4:
+        spec_input, first = [rng.choice([5, 20, 50])], {"Embedding": {"num_embeddings": rng.choice([50, 1000]),
+                                                                        "embedding_dim": rng.choice([4, 8, 32])}}
+    elif family == "bag":
+        spec_input, first = [rng.choice([3, 10])], {"EmbeddingBag": {"num_embeddings": rng.choice([50, 1000]),
+                                                                      "embedding_dim": rng.choice([4, 8, 32]),
+                                                                      **({"mode": "sum"} if rng.random() < 0.3 else {})}}
     else:
-        features = rng.choice([1, 3, 16, 28])
-        spec_input = [rng.choice([4, 10, 28]), features]
-    for _ in range(rng.randint(1, 5)):
-        choice = rng.choice(["RNN", "LSTM", "GRU", "RNN", "LSTM", "GRU", "Linear", "Dropout", "LayerNorm"])
-        args = {}
-        if choice in ("RNN", "LSTM", "GRU"):
-            hidden = rng.choice([2, 5, 16, 64])
-            args = {"hidden_size": hidden}
-            if rng.random() < 0.5:
-                args["input_size"] = features
-            if rng.random() < 0.4:
-                args["num_layers"] = rng.choice([2, 3])
-            if rng.random() < 0.4:
-                args["bidirectional"] = True
-            if rng.random() < 0.2:
-                args["bias"] = False
-            if rng.random() < 0.5:
-                args["batch_first"] = True
-            if choice == "LSTM" and hidden > 2 and rng.random() < 0.3:
-                args["proj_size"] = rng.randrange(1, hidden)
-            features = (args.get("proj_size") or hidden) * (2 if args.get("bidirectional") else 1)
-        elif choice == "Linear":
-            out = rng.choice([1, 10, 32])
-            args = {"out_features": out, **({"in_features": features} if rng.random() < 0.5 else {})}
-            if rng.random() < 0.2:
-                args["bias"] = False
-            features = out
-        elif choice == "Dropout":
-            args = {"p": 0.2}
-        else:
-            args = {"normalized_shape": features} if rng.random() < 0.5 else {}
-        if rng.random() < 0.15 and choice != "Dropout":
+        first = None
+        spec_input = {"sequence": [rng.choice([4, 10, 28]), rng.choice([1, 3, 16, 28])],
+                      "bilinear": [rng.choice([4, 10]), rng.choice([3, 16])],
+                      "vector": [rng.choice([3, 16, 28])], "conv1d": [rng.choice([1, 2, 4]), rng.choice([8, 16, 30])],
+                      "conv2d": [rng.choice([1, 2, 3]), rng.choice([6, 12]), rng.choice([5, 9])]}[family]
+    pool = {"sequence": SEQUENCE, "bag": VECTOR, "vector": VECTOR, "conv1d": CONV1D, "conv2d": CONV2D,
+            "bilinear": SEQUENCE}[family]
+    layers = [first] if first else []
+    model = build({"input": spec_input, "layers": layers})
+    x = model(_sample(spec_input, layers))
+    for i in range(rng.randint(1, 5)):
+        kind = "Bilinear" if family == "bilinear" and i == 0 else rng.choice(pool)
+        if kind == "AdaptiveAvgPool2d" and x.dim() not in (3, 4):
+            continue  # torch takes any rank for output_size 1 (a mean), which gru-params refuses
+        try:
+            args = _args(rng, kind, list(x.shape))
+        except IndexError:  # the input has no channel axis
+            continue
+        if rng.random() < 0.15 and kind not in NO_TRAINABLE_FLAG:
             args["trainable"] = False
-        layers.append({choice: args})
+        try:
+            module = _module(kind, args, list(x.shape))
+            y = _run(kind, module, x)
+        except (RuntimeError, ValueError, IndexError):
+            continue
+        layers.append({kind: args})
+        x = y[0] if isinstance(y, tuple) else y
+    if not layers:
+        layers.append({"Identity": {}})
     return {"name": name, "framework": "pytorch", "input": spec_input, "layers": layers}
 
 
+NO_TRAINABLE_FLAG = ("Dropout",)  # as the original generator: parameterless modules freeze nothing
+
+
+def _sample(spec_input: list, layers: list):
+    import torch
+
+    first = next(iter(layers[0])) if layers else None
+    if first in ("Embedding", "EmbeddingBag"):
+        return torch.zeros(1, *spec_input, dtype=torch.long)
+    return torch.zeros(1, *spec_input)
+
+
+# The argument each module takes from its input where the spec leaves it out.
+INFERRED = {**dict.fromkeys(["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"], ("input_size", -1)),
+            "Linear": ("in_features", -1), "Conv1d": ("in_channels", 1), "Conv2d": ("in_channels", 1),
+            "ConvTranspose1d": ("in_channels", 1), "BatchNorm1d": ("num_features", 1),
+            "BatchNorm2d": ("num_features", 1), "GroupNorm": ("num_channels", 1),
+            "LayerNorm": ("normalized_shape", -1), "RMSNorm": ("normalized_shape", -1)}
+
+
+def _module(kind: str, args: dict, shape: list):
+    import torch
+
+    args = {k: (tuple(v) if isinstance(v, list) and k != "unflattened_size" else v) for k, v in args.items()}
+    args.pop("trainable", None)
+    if kind in INFERRED:
+        key, axis = INFERRED[kind]
+        args.setdefault(key, shape[axis])
+    return getattr(torch.nn, kind)(**args)
+
+
+def _run(kind: str, module, x):
+    """One module on x; Bilinear's second input is zeros of in2_features."""
+    import torch
+
+    if kind == "Bilinear":
+        return module(x, torch.zeros(*x.shape[:-1], module.in2_features))
+    return module(x)
+
+
 def build(spec: dict):
+    """The spec's model in torch: an nn.Sequential that passes the first tensor of a tuple on
+    (an RNN's output, LSTMCell's h), as torchinfo reports it."""
     import torch
 
     class Sequential(torch.nn.Sequential):
-        """nn.Sequential that passes an RNN's output tensor on, not its (output, state) tuple."""
-
         def forward(self, x):
             for module in self:
                 x = module(x)
                 x = x[0] if isinstance(x, tuple) else x
             return x
 
-    modules, features = [], spec["input"][-1]
+    modules = []
+    x = _sample(spec["input"], spec["layers"])
     for entry in spec["layers"]:
         (kind, args), = entry.items()
-        args = dict(args)
-        trainable = args.pop("trainable", True)
-        if kind in ("RNN", "LSTM", "GRU"):
-            args.setdefault("input_size", features)
-            module = getattr(torch.nn, kind)(**args)
-            features = (args.get("proj_size") or args["hidden_size"]) * (2 if args.get("bidirectional") else 1)
-        elif kind == "Linear":
-            args.setdefault("in_features", features)
-            module = torch.nn.Linear(**args)
-            features = args["out_features"]
-        elif kind == "LayerNorm":
-            args.setdefault("normalized_shape", features)
-            module = torch.nn.LayerNorm(**args)
-        elif kind == "Embedding":
-            module = torch.nn.Embedding(**args)
-            features = args["embedding_dim"]
-        else:
-            module = getattr(torch.nn, kind)(**args)
-        module.requires_grad_(trainable)
+        module = _module(kind, args, list(x.shape))
+        module.requires_grad_(args.get("trainable", True))
         modules.append(module)
+        with torch.no_grad():
+            y = _run(kind, module, x)
+        x = y[0] if isinstance(y, tuple) else y
     return Sequential(*modules)
 
 
 def describe(spec: dict) -> dict:
-    """torchinfo's summary, plain and verbose=2, without the lines that need a forward pass's costs."""
-    import torch
+    """torchinfo's summary, plain and verbose=2, without the lines that need a forward pass's
+    costs; and every parameter tensor (name, shape, requires_grad). A model nn.Sequential
+    cannot run (NOT_SEQUENTIAL) gets its parameters only."""
     from torchinfo import summary
 
     model = build(spec)
-    dtype = torch.long if "Embedding" in spec["layers"][0] else torch.float32
-    x = torch.zeros(1, *spec["input"], dtype=dtype)
-    printed = {}
+    out = {"spec": spec, "total_params": sum(p.numel() for p in model.parameters()),
+           "parameters": [[n, list(p.shape), p.requires_grad] for n, p in model.named_parameters()]}
+    if any(next(iter(e)) in NOT_SEQUENTIAL for e in spec["layers"]):
+        return out
+    x = _sample(spec["input"], spec["layers"])
     for verbose, key in ((0, "summary"), (2, "summary_expand")):
         with contextlib.redirect_stdout(io.StringIO()):  # verbose=2 also prints
             text = str(summary(model, input_data=x, verbose=verbose, depth=3))
-        printed[key] = "\n".join(line for line in text.splitlines() if not line.startswith(RUN_LINES)) + "\n"
-    return {"spec": spec, **printed, "total_params": sum(p.numel() for p in model.parameters())}
+        out[key] = "\n".join(line for line in text.splitlines() if not line.startswith(RUN_LINES)) + "\n"
+    return out
