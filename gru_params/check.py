@@ -62,10 +62,10 @@ def check_summary(spec: ModelSpec, s: Summary) -> tuple[Problem, ...]:
     return tuple(problems)
 
 
-def check_file(path: str, output_shapes: dict | None = None) -> CheckResult:
+def check_file(path: str, output_shapes: dict | None = None, params: dict | None = None) -> CheckResult:
     """One file checked; any failure, a bug included, is that file's error."""
     def work():
-        spec = load_spec(path, output_shapes)
+        spec = load_spec(path, output_shapes, params)
         s = summarize(spec)
         return CheckResult(path, s, check_summary(spec, s), None, spec.warnings)
 

@@ -89,8 +89,15 @@ def _root(
 
 
 def _fail(error: GruParamsError) -> typer.Exit:
-    typer.echo(f"Error: {error}", err=True)
+    _echo_error(error)
     return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _echo_error(error: GruParamsError) -> None:
+    """One line an error; a saved file whose stored weights disagree with its config has one
+    for each layer."""
+    for line in str(error).splitlines():
+        typer.echo(f"Error: {line}", err=True)
 
 
 @app.command()
@@ -159,20 +166,23 @@ def summary(
     format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
     output_shape: Annotated[Optional[list[str]], typer.Option(
         "--output-shape", metavar="NAME=SHAPE",
-        help="A saved model's Lambda layer's per-sample output shape, which Keras computed by running its code: "
-             "lambda_1=160,320,3. Repeat for several.")] = None,
+        help="A saved model's Lambda or custom layer's per-sample output shape, which Keras computed by running its "
+             "code: lambda_1=160,320,3. Repeat for several.")] = None,
+    params: Annotated[Optional[list[str]], typer.Option(
+        "--params", metavar="NAME=COUNT",
+        help="A saved model's custom layer's parameter count, or TRAINABLE+NON_TRAINABLE. Repeat for several.")] = None,
 ) -> None:
     """A Keras-style summary of each model spec or saved model, as model.summary() prints it."""
     from . import api
 
-    shapes = _output_shapes(output_shape)
+    shapes, counts = _output_shapes(output_shape), _params(params)
     results, failed = [], False
     for path in specs:
         try:
-            work = lambda: api.summarize(_warned(api.load_spec(path, shapes)))  # noqa: E731
+            work = lambda: api.summarize(_warned(api.load_spec(path, shapes, counts)))  # noqa: E731
             results.append(contained(path, work) if len(specs) > 1 else work())
         except GruParamsError as e:
-            typer.echo(f"Error: {e}", err=True)
+            _echo_error(e)
             failed = True
     if format is Format.json:
         data = [render.summary_dict(s, expand=expand) for s in results]
@@ -204,8 +214,11 @@ def convert(
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the spec to this new file (never overwrites one).")] = None,
     output_shape: Annotated[Optional[list[str]], typer.Option(
         "--output-shape", metavar="NAME=SHAPE",
-        help="A saved model's Lambda layer's per-sample output shape, which Keras computed by running its code: "
-             "lambda_1=160,320,3. Repeat for several.")] = None,
+        help="A saved model's Lambda or custom layer's per-sample output shape, which Keras computed by running its "
+             "code: lambda_1=160,320,3. Repeat for several.")] = None,
+    params: Annotated[Optional[list[str]], typer.Option(
+        "--params", metavar="NAME=COUNT",
+        help="A saved model's custom layer's parameter count, or TRAINABLE+NON_TRAINABLE. Repeat for several.")] = None,
 ) -> None:
     """Print the YAML spec of a saved Keras model, ready for `expect` and `budget` blocks."""
     from . import api
@@ -217,13 +230,12 @@ def convert(
         if not is_saved_model(model):
             raise ArgumentError(f"{model}: expected a saved Keras model (.keras, .json or .h5); a YAML spec is "
                                 "already a spec")
-        spec = _warned(api.load_spec(model, _output_shapes(output_shape)))
+        spec = _warned(api.load_spec(model, _output_shapes(output_shape), _params(params)))
         text = to_yaml(spec, api.summarize(spec), os.path.basename(model))
         if output is not None:
             write_new(output, text)
     except GruParamsError as e:
-        typer.echo(f"Error: {e}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise _fail(e) from None
     if output is None:
         typer.echo(text, nl=False)
 
@@ -234,8 +246,11 @@ def check(
     format: Annotated[CheckFormat, typer.Option("--format", "-f", case_sensitive=False)] = CheckFormat.table,
     output_shape: Annotated[Optional[list[str]], typer.Option(
         "--output-shape", metavar="NAME=SHAPE",
-        help="A saved model's Lambda layer's per-sample output shape, which Keras computed by running its code: "
-             "lambda_1=160,320,3. Repeat for several.")] = None,
+        help="A saved model's Lambda or custom layer's per-sample output shape, which Keras computed by running its "
+             "code: lambda_1=160,320,3. Repeat for several.")] = None,
+    params: Annotated[Optional[list[str]], typer.Option(
+        "--params", metavar="NAME=COUNT",
+        help="A saved model's custom layer's parameter count, or TRAINABLE+NON_TRAINABLE. Repeat for several.")] = None,
 ) -> None:
     """Check specs against their `expect` and `budget` blocks. Exit 0 all pass, 1 a check
     falls short, 2 a file is invalid. Never writes to the specs."""
@@ -244,8 +259,8 @@ def check(
     files = checks.spec_files(paths)
     if not files:
         raise _fail(checks.no_specs_error(paths))
-    shapes = _output_shapes(output_shape)
-    results = _with_progress(files, lambda f: checks.check_file(f, shapes))
+    shapes, counts = _output_shapes(output_shape), _params(params)
+    results = _with_progress(files, lambda f: checks.check_file(f, shapes, counts))
     for warning in (w for r in results for w in r.warnings):
         typer.echo(f"Warning: {warning}", err=True)
     if format is CheckFormat.json:
@@ -271,12 +286,21 @@ def _warned(spec):
 
 def _output_shapes(given: list[str] | None) -> dict:
     """--output-shape NAME=SHAPE options, by name; a bad one ends the command (exit 2)."""
-    if not given:
-        return {}
     from .legacy import output_shape_option
 
+    return _named(given, output_shape_option)
+
+
+def _params(given: list[str] | None) -> dict:
+    """--params NAME=COUNT options, by name, as (trainable, non-trainable)."""
+    from .legacy import params_option
+
+    return _named(given, params_option)
+
+
+def _named(given: list[str] | None, parse) -> dict:
     try:
-        return dict(output_shape_option(text) for text in given)
+        return dict(parse(text) for text in given or ())
     except GruParamsError as e:
         raise _fail(e) from None
 

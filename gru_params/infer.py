@@ -382,7 +382,7 @@ def _build(spec: LayerSpec, shape, name: str, names, call: dict | None = None) -
         weights = tuple(w._replace(trainable=False) for w in weights)
     return Row(
         name=name,
-        class_name=spec.kind.class_name,
+        class_name=spec.args[spec.kind.class_arg] if spec.kind.class_arg else spec.kind.class_name,
         output_shape=built.output,
         params=sum(_size(w) for w in weights),
         trainable_params=sum(_size(w) for w in weights if w.trainable) if trainable else 0,

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .errors import ArgumentError, SpecError, Where, shown
+from .layers import KERAS2_KINDS, KINDS
 from .layers.checks import ACTIVATIONS
 from .limits import MAX_INT, MAX_RANK
 from .yamlnodes import Node
@@ -108,16 +109,19 @@ def keras1(root: Node, version: str | None) -> bool:
     return written < (2,) if written is not None else _looks_keras1(root)
 
 
-def upgrade(root: Node, path: str, version: str | None, output_shapes: dict, warnings: list) -> Node:
+def upgrade(root: Node, path: str, version: str | None, output_shapes: dict, warnings: list,
+            params: dict | None = None) -> Node:
     """The model config `root`, written by Keras `version` (None if the file does not say), as
     Keras 2.2.4 would write it (unchanged for later files), with the output shapes given by
-    name to its Lambda layers; a warning in `warnings` for each name taken as given."""
+    name to its Lambda layers, and to its custom layers with their counts (`params`: name ->
+    (trainable, non-trainable)); a warning in `warnings` for each name taken as given."""
     config = root.value.get("config") if isinstance(root.value, dict) else None
     if config is not None and isinstance(config.value, list):  # Keras <= 2.2.2's Sequential
         root.value["config"] = Node({"layers": config}, config.line, config.column,
                                     {"layers": (config.line, config.column)})
     if isinstance(root.value, dict):
-        _walk(root.value.get("config"), _Context(path, keras1(root, version), output_shapes, warnings, version))
+        _walk(root.value.get("config"), _Context(path, keras1(root, version), output_shapes, warnings, version,
+                                                 params or {}))
     return root
 
 
@@ -137,6 +141,7 @@ class _Context(NamedTuple):
     output_shapes: dict  # Lambda name -> per-sample shape
     warnings: list  # of str
     version: str | None  # keras_version as the file writes it
+    params: dict  # custom layer name -> (trainable, non-trainable) parameters
 
 
 def _walk(config: Node | None, context: _Context) -> None:
@@ -163,6 +168,8 @@ def _layer(entry: Node, context: _Context) -> None:
             config = entry.value["config"] = _reset_after(config, context)
     if class_node.value == "Lambda" and isinstance(config.value, dict):
         entry.value["config"] = _lambda(config, context.output_shapes)
+        return
+    if _custom(entry, class_node, config, context):
         return
     if not context.keras1:
         _children(config, context)
@@ -224,6 +231,32 @@ def _implementation(class_name: str, config: Node) -> Node:
     else:
         arguments["implementation"] = Node(1, value.line, value.column)
     return Node(arguments, config.line, config.column, {k: v for k, v in (config.keys or {}).items() if k in arguments})
+
+
+def _custom(entry: Node, class_node: Node, config: Node, context: _Context) -> bool:
+    """A layer class its author defined: its weights are not in its config. With its output
+    shape and count given by name, it becomes a CustomLayer that holds them."""
+    if class_node.value in KINDS or class_node.value in KERAS2_KINDS or class_node.value in CLASSES or \
+            class_node.value in REFUSED or class_node.value in ("Merge", "Sequential", "Functional", "Model", "InputLayer") or \
+            not isinstance(config.value, dict):
+        return False
+    name = config.value.get("name")
+    name = name.value if name is not None and isinstance(name.value, str) else None
+    if name is None or name not in context.output_shapes or name not in context.params:
+        return False  # the reader of saved files names it in an error, with these options
+    where = Where(context.path, class_node.line, class_node.column)
+    at = (class_node.line, class_node.column)
+    trainable, frozen = context.params[name]
+    arguments = {"name": config.value["name"], "layer_class": class_node,
+                 "output_shape": Node([Node(n, *at) for n in context.output_shapes[name]], *at),
+                 "params": Node(trainable, *at), "non_trainable_params": Node(frozen, *at)}
+    if "trainable" in config.value:
+        arguments["trainable"] = config.value["trainable"]
+    entry.value["class_name"] = Node("CustomLayer", *at)
+    entry.value["config"] = Node(arguments, config.line, config.column, {k: (v.line, v.column) for k, v in arguments.items()})
+    context.warnings.append(f"{where}: custom layer `{name}` ({class_node.value}) counted as given: "
+                            f"{trainable + frozen:,} parameters")
+    return True
 
 
 def _children(config: Node, context: _Context) -> None:
@@ -405,3 +438,15 @@ def output_shape_option(text: str) -> tuple[str, tuple]:
         raise ArgumentError(f"--output-shape: expected NAME=SHAPE, the sizes per sample (no batch axis) like "
                             f"lambda_1=160,320,3 or lambda_1=null,28, got {shown(text)}")
     return name.strip(), values
+
+
+def params_option(text: str) -> tuple[str, tuple[int, int]]:
+    """`--params NAME=COUNT` or `NAME=TRAINABLE+NON_TRAINABLE`: a custom layer's parameters."""
+    name, equals, count = text.partition("=")
+    parts = count.split("+")
+    if not equals or not name.strip() or len(parts) > 2 or not all(p.strip().isdigit() and len(p.strip()) < 19
+                                                                  for p in parts):
+        raise ArgumentError(f"--params: expected NAME=COUNT or NAME=TRAINABLE+NON_TRAINABLE, like attention_1=4160, "
+                            f"got {shown(text)}")
+    numbers = [int(p) for p in parts]
+    return name.strip(), (numbers[0], numbers[1] if len(numbers) == 2 else 0)

@@ -15,3 +15,6 @@ MAX_SIZES = 1_000  # sizes in a `compare --units` sweep
 MAX_ARCHIVE_ENTRIES = 100_000  # files in a .keras archive
 H5_SECONDS = 10  # reading an .h5 file's attributes (in a child process: HDF5 can hang on a damaged file)
 H5_MEMORY = 1024 * 2**20  # the address space of that child; HDF5 reads a string whole before its size is known
+# A .keras archive's model.weights.h5 compressed (Keras stores it as it is, read in place): read into
+# that child's memory to check the stored shapes up to this size, and not checked past it
+MAX_PACKED_WEIGHTS = 64 * 2**20

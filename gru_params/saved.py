@@ -15,15 +15,13 @@ import lzma
 import os
 import re
 import struct
-import subprocess
-import sys
 import zipfile
 import zlib
 
-from . import layers as registry, legacy
+from . import layers as registry, legacy, stored
 from .errors import GruParamsError, SpecError, Where, closest, shown
 from .files import open_regular, path_text
-from .limits import H5_MEMORY, H5_SECONDS, MAX_BYTES, MAX_DEPTH, MAX_NODES
+from .limits import MAX_BYTES, MAX_DEPTH, MAX_NODES
 from .spec import SAVED_SUFFIXES, ModelSpec, Ref, from_node
 from .yamlnodes import Node, describe, int64, parse, read_text
 
@@ -45,17 +43,17 @@ def is_saved_model(path) -> bool:
     return path_text(path).lower().endswith(SAVED_SUFFIXES)
 
 
-def load_saved(path, output_shapes: dict | None = None) -> ModelSpec:
+def load_saved(path, output_shapes: dict | None = None, params: dict | None = None) -> ModelSpec:
     """Read the model saved at `path`. Raises `SpecError` (file, line, key) on bad input."""
     path = path_text(path)
     suffix = os.path.splitext(path)[1].lower()
-    version = None
+    version = weights = None
     if suffix == ".keras":
         (text, version), where = _archive_config(path), f"{path}:config.json"
     elif suffix == ".json":
         text, where = read_text(path), path
     else:
-        (text, version), where = _h5_config(path), f"{path}:model_config"
+        (text, version, weights), where = _h5_config(path), f"{path}:model_config"
     name = os.path.splitext(os.path.basename(path))[0]
     data = _json(text, where)
     if version is None and isinstance(data, dict):
@@ -68,12 +66,13 @@ def load_saved(path, output_shapes: dict | None = None) -> ModelSpec:
         raise SpecError(Where(where), f"nests deeper than {MAX_DEPTH} levels") from None
     warnings: list[str] = []
     try:  # fast: json's C parser, no positions
-        spec = from_node(_spec_tree(root, where, name, version, output_shapes, warnings), where)
-        return spec._replace(warnings=tuple(warnings))
+        spec = from_node(_spec_tree(root, where, name, version, output_shapes, warnings, params), where)
     except GruParamsError as error:
         fast = error
+    else:  # the weights an .h5 or .keras file stores must agree with its config
+        return stored.cross_check(spec._replace(warnings=tuple(warnings)), path, version, weights)
     # again with every node's line and column (ten times slower), to say where the error is
-    from_node(_spec_tree(parse(text, where, "JSON"), where, name, version, output_shapes), where)
+    from_node(_spec_tree(parse(text, where, "JSON"), where, name, version, output_shapes, None, params), where)
     raise fast  # the slow reading found nothing: the first error stands, without a line
 
 
@@ -224,35 +223,19 @@ def _reason(error) -> str:
     return text if len(text) < 100 else text[:100] + "..."
 
 
-def _h5_config(path: str) -> tuple[str, str | None]:
-    """The `model_config` attribute of a legacy .h5 file (model.save('model.h5')), and the
-    Keras version that wrote it, read by h5child.py in a child process: HDF5 can crash or
-    hang on a damaged file, and the child's memory and time are bounded."""
+def _h5_config(path: str) -> tuple[str, str | None, dict]:
+    """The `model_config` attribute of a legacy .h5 file (model.save('model.h5')), the Keras
+    version that wrote it, and h5child.py's answer, which has the stored weights' shapes for
+    stored.py: read in a child process, as HDF5 can crash or hang on a damaged file, and the
+    child's memory and time are bounded."""
     with open_regular(path) as f:
         if not f.read(8) == b"\x89HDF\r\n\x1a\n" and not _hdf5_at_offset(f):
             raise SpecError(Where(path), "is not an HDF5 file")
         f.seek(0)
-        posix = os.name == "posix"
-        command = [sys.executable, os.path.join(os.path.dirname(__file__), "h5child.py"),
-                   f"fd:{f.fileno()}" if posix else path, str(MAX_BYTES), str(H5_MEMORY)]
-        try:
-            done = subprocess.run(command, capture_output=True, timeout=H5_SECONDS, pass_fds=(f.fileno(),) if posix
-                                  else (), stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise SpecError(Where(path), f"is a damaged HDF5 file (reading its attributes did not end in "
-                                         f"{H5_SECONDS} s)") from None
-    try:
-        answer = json.loads(done.stdout)
-    except ValueError:
-        answer = None
-    if done.returncode != 0 or not isinstance(answer, dict):
-        how = f"signal {-done.returncode}" if done.returncode < 0 else f"exit code {done.returncode}"
-        raise SpecError(Where(path), f"is a damaged HDF5 file (the HDF5 library stopped with {how} reading it)")
+        answer = stored.run_child("model", path, f, MAX_BYTES, "is a damaged HDF5 file")
     if "missing" in answer:
         raise SpecError(Where(path), "reading .h5 files needs h5py: pip install 'gru-params[h5]' "
                                      "(or save the model as .keras)")
-    if "error" in answer:
-        raise SpecError(Where(path), f"is a damaged HDF5 file ({_reason(answer['error'])})")
     if "config_size" in answer:
         raise SpecError(Where(path), f"has a model_config larger than {MAX_BYTES // 2**20} MiB")
     if "config_type" in answer:
@@ -263,7 +246,7 @@ def _h5_config(path: str) -> tuple[str, str | None]:
     config = answer["config"]
     # bytes came as latin-1; h5py keeps bytes that are not UTF-8 as lone surrogates in a str
     data = config.encode("latin-1") if answer.get("bytes") else config.encode("utf-8", "surrogateescape")
-    return _utf8(data, f"{path}:model_config"), answer.get("version")
+    return _utf8(data, f"{path}:model_config"), answer.get("version"), answer
 
 
 def _hdf5_at_offset(f) -> bool:
@@ -306,12 +289,12 @@ def _mapping(items: dict, at: Node) -> Node:
 
 
 def _spec_tree(root: Node | None, path: str, default_name: str, version: str | None,
-               output_shapes: dict | None = None, warnings: list | None = None) -> Node:
+               output_shapes: dict | None = None, warnings: list | None = None, params: dict | None = None) -> Node:
     """The config as a spec's tree, read as the Keras that wrote it (legacy.py); `framework:
     keras2` for a file Keras 2 or Keras 1 wrote (Keras 1's trainable and Bidirectional rules are
     Keras 2's)."""
     if root is not None:
-        root = legacy.upgrade(root, path, version, output_shapes or {}, [] if warnings is None else warnings)
+        root = legacy.upgrade(root, path, version, output_shapes or {}, [] if warnings is None else warnings, params)
     tree = _model_tree(root, path, default_name)
     if version is not None and version.startswith(("1.", "2.")) or legacy.keras1(root, version):
         tree.value["framework"] = Node("keras2", tree.line, tree.column)
@@ -381,7 +364,7 @@ def _layer_tree(entry: Node, path: str, keypath: str) -> Node:
         raise SpecError(_at(class_name, path, f"{keypath}.class_name"),
                         f"unknown layer `{class_name.value}`" + (" (a custom layer: its weights cannot be "
                         "known from its config)" if custom else closest(class_name.value, _KINDS)
-                        + "; gru-params does not count it"))
+                        + "; gru-params does not count it") + _custom_hint(config))
     args = {}
     own = _KINDS[class_name.value].args
     for key, value in config.value.items():
@@ -397,6 +380,14 @@ def _layer_tree(entry: Node, path: str, keypath: str) -> Node:
             value = first if isinstance(first, Node) else Node(first, value.line, value.column)
         args[key] = value
     return _mapping({class_name.value: _mapping(args, config)}, entry)
+
+
+def _custom_hint(config: Node) -> str:
+    """How to count a layer of a class its author defined: its shape and count, given by name."""
+    name = config.value.get("name")
+    name = name.value if name is not None and isinstance(name.value, str) else "NAME"
+    return (f"; if it is a layer of your own, give its output shape and count: --output-shape {name}=SHAPE "
+            f"--params {name}=COUNT")
 
 
 def _virtual_batches(config: Node) -> bool:

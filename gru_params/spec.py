@@ -81,16 +81,17 @@ EXPECT_KEYS = ("total_params", "trainable_params", "non_trainable_params", "laye
 BUDGET_KEYS = ("max_params", "max_trainable_params")
 
 
-def load_spec(path, output_shapes: dict | None = None) -> ModelSpec:
+def load_spec(path, output_shapes: dict | None = None, params: dict | None = None) -> ModelSpec:
     """Read and validate the spec at `path`: a YAML spec, or a model saved by Keras (.keras,
     .json, .h5). `output_shapes` gives, by layer name, the per-sample output shape of a saved
-    model's Lambda layers, which Keras computed by running their code (a spec writes
-    `output_shape:` on the layer). Raises `SpecError` (file, line, key) on bad input."""
+    model's Lambda and custom layers, which Keras computed by running their code (a spec writes
+    `output_shape:` on the layer), and `params` a custom layer's count, as (trainable,
+    non-trainable). Raises `SpecError` (file, line, key) on bad input."""
     path = path_text(path)
     if path.lower().endswith(SAVED_SUFFIXES):
         from .saved import load_saved
 
-        return load_saved(path, output_shapes)
+        return load_saved(path, output_shapes, params)
     return from_text(read_text(path), path)
 
 

@@ -154,11 +154,13 @@ SAVED_CASES = {
                        "starts at line 1, column 201)"),
     "unknown_layer": (lambda p: p.write_text(json.dumps(LSTM_CONFIG).replace('"LSTM"', '"LSTMM"')), ".json",
                       "{p}:1:174: config.layers[1].class_name: unknown layer `LSTMM` (did you mean `LSTM`?); "
-                      "gru-params does not count it"),
+                      "gru-params does not count it; if it is a layer of your own, give its output shape and count: "
+                      "--output-shape lstm=SHAPE --params lstm=COUNT"),
     "custom_layer": (lambda p: p.write_text(json.dumps(LSTM_CONFIG).replace(
         '"class_name": "LSTM",', '"class_name": "Mine", "registered_name": "my_pkg>Mine",')), ".json",
                      "{p}:1:174: config.layers[1].class_name: unknown layer `Mine` (a custom layer: its weights cannot "
-                     "be known from its config)"),
+                     "be known from its config); if it is a layer of your own, give its output shape and count: "
+                     "--output-shape lstm=SHAPE --params lstm=COUNT"),
     "bad_argument": (lambda p: p.write_text(json.dumps(LSTM_CONFIG).replace('"units": 4', '"units": -4')), ".json",
                      "{p}:1:218: layers[0].LSTM.units: expected a positive integer for `units`, got -4"),
     "not_a_model": (lambda p: p.write_text('{"class_name": "Dense", "config": {}}'), ".json",

@@ -62,12 +62,15 @@ def bounded(seconds: int = SECONDS):
 
 
 def ends_well(work) -> object:
-    """`work()` returns, or raises a one-line GruParamsError, in bounded time."""
+    """`work()` returns, or raises a one-line GruParamsError, in bounded time (a file whose
+    stored weights disagree with its config: one line for each layer, each one line)."""
     try:
         with bounded():
             return work()
     except GruParamsError as e:
-        assert "\n" not in str(e) and "\r" not in str(e), repr(str(e))
+        lines = getattr(e, "lines", (str(e),))
+        assert all("\n" not in line and "\r" not in line for line in lines), repr(str(e))
+        assert str(e).count("\n") == len(lines) - 1, repr(str(e))
         return e
 
 

@@ -425,6 +425,215 @@ def test_an_archive_whose_directory_is_too_large(tmp_path):
     fails(path, ": has a zip directory larger than 16 MiB; a .keras archive holds three files")
 
 
+# ---- stored weights: the shapes an .h5 file or a .keras archive holds (gru_params/stored.py) ----
+
+# CONFIG's weights, laid out as tf_keras's save_weights_to_hdf5_group lays them out
+IMDB_WEIGHTS = {"embedding": [("embedding/embeddings:0", (10000, 32))],
+                "lstm": [("lstm/lstm_cell/kernel:0", (32, 128)), ("lstm/lstm_cell/recurrent_kernel:0", (32, 128)),
+                         ("lstm/lstm_cell/bias:0", (128,))],
+                "dense": [("dense/kernel:0", (32, 1)), ("dense/bias:0", (1,))]}
+BIAS = "model_weights/dense/dense/bias:0"
+
+
+def _stored(tmp_path, h5py, change=None, layers=IMDB_WEIGHTS) -> Path:
+    """CONFIG in an .h5 file with its weights (never written: only their shapes are read),
+    then `change(file)`."""
+    path = tmp_path / "weights.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = CONFIG
+        f.attrs["keras_version"] = "2.21.0"
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = [name.encode() for name in layers]
+        for name, weights in layers.items():
+            layer = group.create_group(name)
+            layer.attrs["weight_names"] = [w.encode() for w, _ in weights]
+            for w, shape in weights:
+                layer.create_dataset(w, shape, "f4")
+        if change is not None:
+            change(f)
+    return path
+
+
+def _replace(f, path, make) -> None:
+    del f[path]
+    make(f, path)
+
+
+def _weight_names_in_chunks(f) -> None:
+    """As Keras splits a list past HDF5's 64 KiB object header: weight_names0, weight_names1."""
+    layer = f["model_weights/lstm"]
+    names = layer.attrs["weight_names"]
+    del layer.attrs["weight_names"]
+    layer.attrs["weight_names0"], layer.attrs["weight_names1"] = names[:2], names[2:]
+
+
+def test_stored_weights_laid_out_as_keras_does(tmp_path, h5py):
+    assert summarize(load_spec(_stored(tmp_path, h5py))).total_params == 328353
+    assert summarize(load_spec(_stored(tmp_path, h5py, _weight_names_in_chunks))).total_params == 328353
+
+
+def _hostile_weights(np, h5py):
+    """name -> (change to the file, what the one-line error says in its parentheses)."""
+    return {
+        "no_layer_names": (lambda f: f["model_weights"].attrs.pop("layer_names"),
+                           "model_weights has no `layer_names` attribute"),
+        "layer_names_not_a_list": (lambda f: f["model_weights"].attrs.__setitem__("layer_names", "dense"),
+                                   "model_weights: `layer_names` is not a list of names"),
+        "layer_names_of_numbers": (lambda f: f["model_weights"].attrs.__setitem__("layer_names", np.arange(3)),
+                                   "model_weights: `layer_names` holds int64 values, not names"),
+        "a_missing_layer": (lambda f: f["model_weights"].attrs.__setitem__("layer_names", [b"dense", b"gone"]),
+                            "model_weights/gone is missing"),
+        "no_weight_names": (lambda f: f["model_weights/lstm"].attrs.pop("weight_names"),
+                            "model_weights/lstm has no `weight_names` attribute"),
+        "a_group_for_a_weight": (lambda f: f["model_weights/dense"].attrs.__setitem__("weight_names", [b"dense"]),
+                                 "model_weights/dense/dense is a group, not a dataset"),
+        "a_soft_link": (lambda f: _replace(f, BIAS, lambda f, p: f.__setitem__(p, h5py.SoftLink("/model_weights"))),
+                        f"{BIAS} is a link, not a stored weight"),
+        "an_external_link": (lambda f: _replace(f, BIAS, lambda f, p: f.__setitem__(p, h5py.ExternalLink(
+            "/etc/passwd", "/x"))), f"{BIAS} is a link, not a stored weight"),
+        "a_shapeless_dataset": (lambda f: _replace(f, BIAS, lambda f, p: f.create_dataset(p, data=h5py.Empty("f4"))),
+                                f"{BIAS} is a dataset without a shape"),
+    }
+
+
+@pytest.mark.parametrize("name", ["no_layer_names", "layer_names_not_a_list", "layer_names_of_numbers",
+                                  "a_missing_layer", "no_weight_names", "a_group_for_a_weight", "a_soft_link",
+                                  "an_external_link", "a_shapeless_dataset"])
+def test_hostile_stored_weights(tmp_path, h5py, name):
+    import numpy as np
+
+    change, problem = _hostile_weights(np, h5py)[name]
+    started = time.perf_counter()
+    fails(_stored(tmp_path, h5py, change), f": stores weights that Keras cannot have written ({problem})")
+    assert time.perf_counter() - started < 5
+
+
+def test_stored_weights_of_sizes_no_model_has(tmp_path, h5py):
+    """Shapes as large as HDF5 takes (no data is written, and none read): the file's layer
+    disagrees with its config, in one line with the exact counts."""
+    huge = 2**62
+    path = _stored(tmp_path, h5py, lambda f: _replace(f, BIAS, lambda f, p: f.create_dataset(p, (huge, huge), "f4",
+                                                                                            chunks=(1, 1))))
+    fails(path, f": layer dense: the file stores weights (32, 1), ({huge}, {huge}) ({32 + huge * huge:,} params), "
+                "the config gives weights (32, 1), (1,) (33 params)")
+
+
+def test_stored_weights_past_the_bounds(tmp_path, h5py):
+    """More names than MAX_TENSORS, in Keras's chunks: refused before a dataset is opened."""
+    import numpy as np
+
+    def many(f):
+        layer = f["model_weights/dense"]
+        del layer.attrs["weight_names"]
+        names = np.array([b"dense/kernel:0"] * (limits.MAX_TENSORS + 1))
+        for i, chunk in enumerate(np.array_split(names, 50)):
+            layer.attrs[f"weight_names{i}"] = chunk
+
+    started = time.perf_counter()
+    fails(_stored(tmp_path, h5py, many), ": stores weights that Keras cannot have written (model_weights/dense: "
+                                         "`weight_names` names more than 200,000, gru-params's limit)")
+    assert time.perf_counter() - started < 5
+
+
+def test_stored_weights_counted_against_the_bound(tmp_path, h5py, monkeypatch):
+    """The bounds the child is given (HDF5's own limit of 32 axes is MAX_RANK's)."""
+    from gru_params import stored
+
+    monkeypatch.setattr(stored, "MAX_RANK", 1)
+    fails(_stored(tmp_path, h5py), ": stores weights that Keras cannot have written (model_weights/embedding/"
+                                   "embedding/embeddings:0 has 2 axes, more than 1)")
+    monkeypatch.undo()
+    monkeypatch.setattr(stored, "MAX_TENSORS", 5)
+    fails(_stored(tmp_path, h5py), ": stores weights that Keras cannot have written (stores more than 5 weight "
+                                   "tensors, gru-params's limit)")
+    monkeypatch.setattr(stored, "MAX_LAYERS", 2)
+    fails(_stored(tmp_path, h5py), ": stores weights that Keras cannot have written (model_weights: `layer_names` "
+                                   "names more than 2, gru-params's limit)")
+
+
+GOLDEN_KERAS = ROOT / "tests/golden/saved/functional_000.keras"
+
+
+def _weights_archive(tmp_path, h5py=None, change=None, data: bytes | None = None) -> Path:
+    """functional_000.keras, a Keras 3 archive, with its model.weights.h5 changed by
+    `change(file)` or replaced by `data`."""
+    path = tmp_path / "model.keras"
+    with zipfile.ZipFile(GOLDEN_KERAS) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    if change is not None:
+        work = tmp_path / "model.weights.h5"
+        work.write_bytes(members["model.weights.h5"])
+        with h5py.File(work, "r+") as f:
+            change(f)
+        data = work.read_bytes()
+    members["model.weights.h5"] = data
+    with zipfile.ZipFile(path, "w") as z:
+        for name, member in members.items():
+            z.writestr(name, member)
+    return path
+
+
+def _nested(f, depth: int) -> None:
+    group = f["layers/dense"]
+    for _ in range(depth):
+        group = group.create_group("g")
+
+
+def _hostile_archive_weights(h5py):
+    kernel = "layers/dense/vars/0"
+    return {
+        "layers_a_dataset": (lambda f: _replace(f, "layers", lambda f, p: f.create_dataset(p, (1,), "f4")),
+                             "layers is a dataset, not a group"),
+        "a_link_to_a_layer": (lambda f: f["layers"].__setitem__("other", h5py.SoftLink("/layers/dense")),
+                              "layers/other is a link, not a stored weight"),
+        "a_link_below": (lambda f: f["layers/dense/vars"].__setitem__("2", h5py.ExternalLink("/etc/passwd", "/")),
+                         "layers/dense/vars/2 is a link, not a stored weight"),
+        "a_shapeless_variable": (lambda f: _replace(f, kernel, lambda f, p: f.create_dataset(p, data=h5py.Empty("f4"))),
+                                 f"{kernel} is a dataset without a shape"),
+        "a_datatype": (lambda f: f["layers/dense/vars"].__setitem__("t", __import__("numpy").dtype("f4")),
+                       "layers/dense/vars/t is a datatype, not a stored weight"),
+        "nested_too_deep": (lambda f: _nested(f, 70), f"layers/dense{'/g' * 65} nests deeper than 64 levels"),
+    }
+
+
+@pytest.mark.parametrize("name", ["layers_a_dataset", "a_link_to_a_layer", "a_link_below", "a_shapeless_variable",
+                                  "a_datatype", "nested_too_deep"])
+def test_hostile_archive_weights(tmp_path, h5py, name):
+    change, problem = _hostile_archive_weights(h5py)[name]
+    started = time.perf_counter()
+    fails(_weights_archive(tmp_path, h5py, change), f": has a damaged model.weights.h5 ({problem})")
+    assert time.perf_counter() - started < 5
+
+
+def test_archive_weights_that_are_not_hdf5(tmp_path, h5py):
+    path = _weights_archive(tmp_path, data=b"\x89HDF\r\n\x1a\n" + bytes(200))
+    result = run("summary", path)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"Error: {path}: has a damaged model.weights.h5 (OSError: ")
+
+
+def test_archive_weights_past_the_end_of_the_archive(tmp_path, h5py):
+    """A member whose central directory says it is larger than the archive."""
+    path = _weights_archive(tmp_path, data=(GOLDEN_KERAS.read_bytes()))  # any bytes: the sizes are what is wrong
+    data = bytearray(path.read_bytes())
+    central = data.rfind(b"PK\x01\x02")  # the last member's central header: model.weights.h5
+    for offset in (20, 24):  # its compressed and uncompressed sizes
+        data[central + offset:central + offset + 4] = (len(data) * 2).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    fails(path, ": has a damaged model.weights.h5 (BadZipFile: model.weights.h5 runs past the end of the archive)")
+
+
+def test_archive_weight_groups_counted_against_the_bound(tmp_path, h5py, monkeypatch):
+    from gru_params import stored
+
+    path = _weights_archive(tmp_path, h5py, lambda f: [f.create_group(f"layers/dense/vars/{i}x") for i in range(20)])
+    monkeypatch.setattr(stored, "MAX_TENSORS", 10)
+    fails(path, ": has a damaged model.weights.h5 (holds more than 10 groups of weights, gru-params's limit)")
+    monkeypatch.setattr(stored, "MAX_TENSORS", 200_000)
+    monkeypatch.setattr(stored, "MAX_LAYERS", 3)
+    fails(path, ": has a damaged model.weights.h5 (layers holds more than 3 layers, gru-params's limit)")
+
+
 # ---- wrong answers -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("units", [75.0, True])
@@ -569,6 +778,7 @@ def test_readme_states_the_bounds():
     readme = (ROOT / "README.md").read_text()
     for value in (f"{limits.MAX_BYTES // 2**20} MiB", f"{limits.MAX_DEPTH} levels", f"{limits.MAX_NODES:,}",
                   f"{limits.MAX_LAYERS:,} layers", f"{limits.MAX_TENSORS:,} weight tensors", f"{limits.MAX_RANK} axes",
-                  f"{limits.MAX_NUM_LAYERS:,}", f"{limits.MAX_SIZES:,} sizes"):
+                  f"{limits.MAX_NUM_LAYERS:,}", f"{limits.MAX_SIZES:,} sizes",
+                  f"compressed, {limits.MAX_PACKED_WEIGHTS // 2**20} MiB"):
         assert value in readme, value
     assert math.log2(limits.MAX_INT + 1) == 63 and "64 bits" in readme

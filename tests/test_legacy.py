@@ -285,3 +285,48 @@ def test_the_known_settings_are_keras_names(tensorflow):
 
     for module in (initializers, regularizers, constraints):
         assert set(module.ALL_OBJECTS_DICT) <= SETTINGS
+
+
+# A Keras 2.2.4 functional model with a layer class its author defined (a common attention layer)
+CUSTOM_LAYER = {"keras_version": "2.2.4", "backend": "tensorflow", "class_name": "Model", "config": {
+    "name": "m", "input_layers": [["tokens", 0, 0]], "output_layers": [["dense_1", 0, 0]], "layers": [
+        {"name": "tokens", "class_name": "InputLayer", "inbound_nodes": [],
+         "config": {"batch_input_shape": [None, 20], "dtype": "int32", "sparse": False, "name": "tokens"}},
+        {"name": "embedding_1", "class_name": "Embedding", "inbound_nodes": [[["tokens", 0, 0, {}]]],
+         "config": {"name": "embedding_1", "trainable": True, "input_dim": 100, "output_dim": 8}},
+        {"name": "attention_1", "class_name": "AttentionWithContext", "inbound_nodes": [[["embedding_1", 0, 0, {}]]],
+         "config": {"name": "attention_1", "trainable": True}},
+        {"name": "dense_1", "class_name": "Dense", "inbound_nodes": [[["attention_1", 0, 0, {}]]],
+         "config": {"name": "dense_1", "trainable": True, "units": 2}}]}}
+
+
+def test_a_custom_layer_is_named_with_the_options_that_give_it(tmp_path):
+    path = tmp_path / "custom.json"
+    path.write_text(json.dumps(CUSTOM_LAYER))
+    refused = runner.invoke(app, ["summary", str(path)])
+    assert refused.exit_code == 2 and "unknown layer `AttentionWithContext`" in refused.output
+    assert "give its output shape and count: --output-shape attention_1=SHAPE --params attention_1=COUNT" in refused.output
+    s = summarize(load_spec(path, {"attention_1": (8,)}, {"attention_1": (72, 8)}))
+    assert [(r.name, r.class_name, r.output_shape, r.params) for r in s.rows][2:] == [
+        ("attention_1", "AttentionWithContext", (None, 8), 80), ("dense_1", "Dense", (None, 2), 18)]
+    assert (s.total_params, s.trainable_params) == (800 + 80 + 18, 800 + 72 + 18)
+    given = runner.invoke(app, ["summary", str(path), "--output-shape", "attention_1=8", "--params", "attention_1=80",
+                                "-f", "json"])
+    assert given.exit_code == 0 and "custom layer `attention_1` (AttentionWithContext) counted as given" in given.output
+
+
+@pytest.mark.parametrize("option", ["attention_1", "attention_1=x", "attention_1=1+2+3", "=5", "a=-1"])
+def test_a_bad_params_option_is_one_line(tmp_path, option):
+    path = tmp_path / "custom.json"
+    path.write_text(json.dumps(CUSTOM_LAYER))
+    result = runner.invoke(app, ["summary", str(path), "--params", option])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: --params: expected NAME=COUNT") and result.output.count("\n") == 1
+
+
+def test_a_spec_may_hold_a_custom_layer(tmp_path):
+    spec = tmp_path / "custom.yaml"
+    spec.write_text("input: [20, 8]\nlayers:\n  - CustomLayer: {layer_class: AttentionWithContext, output_shape: [8], "
+                    "params: 72, non_trainable_params: 8}\n  - Dense: {units: 2}\n")
+    s = summarize(load_spec(spec))
+    assert (s.rows[0].class_name, s.total_params, s.trainable_params) == ("AttentionWithContext", 98, 90)

@@ -47,6 +47,7 @@ class Kind(NamedTuple):
     call: dict = {}
     many_inputs: bool = False  # called on a list of tensors (merges, attention)
     positional: tuple[str, ...] = ()  # call arguments that may also come after the input, in order
+    class_arg: str | None = None  # the argument that names the class a summary prints (a custom layer's)
 
 
 REQUIRED = object()

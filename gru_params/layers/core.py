@@ -7,7 +7,7 @@ import re
 
 from ..errors import ArgumentError, boolean, fmt, positive_int, shown
 from .base import Built, INIT, Kind, REQUIRED, W, identity, layer_args
-from .checks import activation, anything, input_shape_arg, optional_int, setting
+from .checks import activation, anything, input_shape_arg, non_negative_int, optional_int, setting, text
 from .shapes import known, min_ndim
 
 
@@ -159,6 +159,17 @@ def _lambda_build(cfg, shape, nested):
     return Built([(batch, *s) for s in given] if isinstance(given, list) else (batch, *given))
 
 
+def _custom_build(cfg, shape, nested):
+    """A layer its author defined, with the output shape and count its user gave: the batch
+    axis of its (first) input, then the shape; its parameters as one trainable and one
+    non-trainable tensor, float32."""
+    batch = (shape[0] if isinstance(shape, list) else shape)[0]
+    weights = [W("weights", (cfg["params"],))] if cfg["params"] else []
+    if cfg["non_trainable_params"]:
+        weights.append(W("non_trainable_weights", (cfg["non_trainable_params"],), False))
+    return Built((batch, *cfg["output_shape"]), tuple(weights))
+
+
 _EMBEDDING_ARGS = dict(input_dim=(positive_int, REQUIRED), output_dim=(positive_int, REQUIRED),
                        embeddings_initializer=(setting, "uniform"), embeddings_regularizer=(setting, None),
                        embeddings_constraint=(setting, None), mask_zero=(boolean, False), weights=(anything, None),
@@ -181,6 +192,11 @@ KINDS = (
     # Called on one tensor or a list of them; `function` is code, which no count needs
     Kind("Lambda", layer_args(function=(anything, None), output_shape=(_lambda_shape, None), mask=(anything, None),
                               arguments=(anything, None)), _lambda_build, many_inputs=True),
+    # Not a Keras class: a custom one, with what Keras cannot read from its config given
+    Kind("CustomLayer", dict(layer_class=(text, REQUIRED), output_shape=(input_shape_arg, REQUIRED),
+                             params=(non_negative_int, REQUIRED), non_trainable_params=(non_negative_int, 0),
+                             name=(text, None), trainable=(boolean, True)),
+         _custom_build, many_inputs=True, class_arg="layer_class"),
     Kind("Masking", layer_args(mask_value=(anything, 0.0)), identity),
     Kind("Identity", layer_args(), identity),
 )

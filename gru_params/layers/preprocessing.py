@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..errors import ArgumentError, boolean, fmt, positive_int, shown
 from .base import DATA_FORMAT, REQUIRED, Built, Kind, W, identity, layer_args
-from .checks import anything, axis_arg, number, one_of, optional_int, optional_positive_int, text
+from .checks import anything, axis_arg, non_negative_int, number, one_of, optional_int, optional_positive_int, text
 from .models import sequential_build
 from .shapes import channels_first, conv_length, known, ndim, several
 
@@ -99,12 +99,6 @@ def _number_list(key, value):
     if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value):
         raise ArgumentError(f"expected a list of numbers for `{key}`, got {value}")
     return tuple(value)
-
-
-def _count(key, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ArgumentError(f"expected an integer >= 0 for `{key}`, got {shown(value)}")
-    return value
 
 
 def _vocabulary(key, value):
@@ -253,7 +247,7 @@ def _max_boxes_build(cfg, shape, nested):
     return _image_identity(cfg, shape, nested)
 
 
-_LOOKUP = dict(max_tokens=(optional_int, None), num_oov_indices=(_count, 1), vocabulary=(_vocabulary, None),
+_LOOKUP = dict(max_tokens=(optional_int, None), num_oov_indices=(non_negative_int, 1), vocabulary=(_vocabulary, None),
                vocabulary_size=(optional_int, None), idf_weights=(anything, None), invert=(boolean, False),
                output_mode=(_LOOKUP_MODES, "int"), sparse=(boolean, False), pad_to_max_tokens=(boolean, False),
                has_input_vocabulary=(anything, None), salt=(anything, None),
