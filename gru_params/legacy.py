@@ -120,8 +120,10 @@ def upgrade(root: Node, path: str, version: str | None, output_shapes: dict, war
         root.value["config"] = Node({"layers": config}, config.line, config.column,
                                     {"layers": (config.line, config.column)})
     if isinstance(root.value, dict):
+        backend = root.value.get("backend")
+        backend = backend.value if backend is not None and isinstance(backend.value, str) else None
         _walk(root.value.get("config"), _Context(path, keras1(root, version), output_shapes, warnings, version,
-                                                 params or {}))
+                                                 params or {}, backend))
     return root
 
 
@@ -142,6 +144,7 @@ class _Context(NamedTuple):
     warnings: list  # of str
     version: str | None  # keras_version as the file writes it
     params: dict  # custom layer name -> (trainable, non-trainable) parameters
+    backend: str | None  # the backend Keras 2 records beside its version
 
 
 def _walk(config: Node | None, context: _Context) -> None:
@@ -167,7 +170,7 @@ def _layer(entry: Node, context: _Context) -> None:
         if CLASSES.get(class_node.value, class_node.value) in _GRUS and "reset_after" not in config.value:
             config = entry.value["config"] = _reset_after(config, context)
     if class_node.value == "Lambda" and isinstance(config.value, dict):
-        entry.value["config"] = _lambda(config, context.output_shapes)
+        entry.value["config"] = _lambda(config, context)
         return
     if _custom(entry, class_node, config, context):
         return
@@ -344,15 +347,21 @@ def _custom_activations(config: Node, context: _Context) -> Node:
 _LAMBDA_KEYS = {"function_type", "output_shape_type", "module", "output_shape_module"}
 
 
-def _lambda(config: Node, output_shapes: dict) -> Node:
+def _lambda(config: Node, context: _Context) -> Node:
     """A Lambda's config as Keras 3 takes it: output_shape the per-sample shape when it was
     written as one, else a mapping that stands for code (which the layer refuses, naming it);
-    or the shape the user gave for its name."""
+    or the shape the user gave for its name. Keras 2 under Theano or CNTK could not run the
+    function to learn the shape and took the input's (keras-team/keras 2.2.4
+    keras/layers/core.py Lambda.compute_output_shape): so does a file it wrote."""
+    output_shapes = context.output_shapes
     value = dict(config.value)
     kind = value.get("output_shape_type")
     shape = value.get("output_shape")
     if kind is not None and kind.value not in ("raw", None) and shape is not None and shape.value is not None:
         value["output_shape"] = Node({"code": shape}, shape.line, shape.column)
+    elif (shape is None or shape.value is None) and context.backend in ("theano", "cntk") and not context.keras1:
+        at = (config.line, config.column)
+        value["output_shape"] = Node({"same_as_input": Node(True, *at)}, *at, {"same_as_input": at})
     name = value.get("name")
     if name is not None and isinstance(name.value, str) and name.value in output_shapes:
         value["output_shape"] = Node([Node(n, name.line, name.column) for n in output_shapes[name.value]],

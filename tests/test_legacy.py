@@ -330,3 +330,34 @@ def test_a_spec_may_hold_a_custom_layer(tmp_path):
                     "params: 72, non_trainable_params: 8}\n  - Dense: {units: 2}\n")
     s = summarize(load_spec(spec))
     assert (s.rows[0].class_name, s.total_params, s.trainable_params) == ("AttentionWithContext", 98, 90)
+
+
+@pytest.mark.parametrize(("backend", "keeps_its_input"), [("theano", True), ("cntk", True), ("tensorflow", False)])
+def test_a_lambda_without_a_shape_under_theano_keeps_its_input(tmp_path, backend, keeps_its_input):
+    """keras-team/keras 2.2.4 keras/layers/core.py Lambda.compute_output_shape: without an
+    output_shape, only TensorFlow ran the function; Theano and CNTK took the input's shape."""
+    config = {"keras_version": "2.2.4", "backend": backend, "class_name": "Sequential", "config": {"name": "m", "layers": [
+        _layer("Lambda", name="scale", trainable=True, batch_input_shape=[None, 6, 3], function=["code", None, None],
+               function_type="lambda", output_shape=None, output_shape_type="raw", arguments={}),
+        _layer("Dense", name="dense_1", trainable=True, units=2)]}}
+    path = tmp_path / f"{backend}.json"
+    path.write_text(json.dumps(config))
+    if keeps_its_input:
+        s = summarize(load_spec(path))
+        assert [r.output_shape for r in s.rows] == [(None, 6, 3), (None, 6, 2)] and s.total_params == 8
+        converted = runner.invoke(app, ["convert", str(path)])
+        spec = tmp_path / f"{backend}.yaml"
+        spec.write_text(converted.stdout)
+        assert summarize(load_spec(spec)).total_params == 8
+    else:
+        result = runner.invoke(app, ["summary", str(path)])
+        assert result.exit_code == 2 and "Lambda `scale` runs Python code and it gives no `output_shape`" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_convert_of_an_old_file_reads_back_the_same(tmp_path, name):
+    from tests.test_convert import assert_round_trip
+
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(FIXTURES[name]))
+    assert_round_trip(path)

@@ -136,8 +136,8 @@ def _einsum_dense_build(cfg, shape, nested):
 
 def _lambda_shape(key, value):
     """Lambda's output_shape as a config or spec gives it: the per-sample shape (a list of sizes
-    or nulls), a list of such shapes for several outputs, or a serialized function (a mapping),
-    which runs code and is refused when the layer is built."""
+    or nulls), a list of such shapes for several outputs, a serialized function (a mapping),
+    which runs code and is refused when the layer is built, or {same_as_input: true}."""
     if value is None or isinstance(value, dict):
         return value
     if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
@@ -149,6 +149,8 @@ def _lambda_build(cfg, shape, nested):
     """lambda_layer.py compute_output_shape: the batch axis of the (first) input, then the
     output_shape given; without one, Keras runs the function, which a config cannot."""
     given = cfg["output_shape"]
+    if given == {"same_as_input": True}:  # Keras 2 under Theano or CNTK (legacy.py)
+        return Built(shape)
     if given is None or isinstance(given, dict):
         why = "its `output_shape` is a Python function" if given else "it gives no `output_shape`"
         named = f" `{cfg['name']}`" if cfg["name"] else ""
