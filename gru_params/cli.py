@@ -158,19 +158,25 @@ def layer(
         typer.echo(render.layer_text(count), nl=False)
 
 
+# What a saved model's config cannot say: a Lambda's or custom layer's output shape, a custom
+# layer's count (summary, check, convert)
+OutputShapes = Annotated[Optional[list[str]], typer.Option(
+    "--output-shape", metavar="NAME=SHAPE",
+    help="A saved model's Lambda or custom layer's per-sample output shape, which Keras computed by running its "
+         "code: lambda_1=160,320,3. Repeat for several.")]
+Params = Annotated[Optional[list[str]], typer.Option(
+    "--params", metavar="NAME=COUNT",
+    help="A saved model's custom layer's parameter count, or TRAINABLE+NON_TRAINABLE. Repeat for several.")]
+
+
 @app.command()
 def summary(
     specs: Annotated[list[str], typer.Argument(metavar="SPEC...", help="Model specs (YAML) or saved Keras models (.keras, .json, .h5).")],
     show_trainable: Annotated[bool, typer.Option("--show-trainable", help="Add Keras's Trainable column.")] = False,
     expand: Annotated[bool, typer.Option("--expand", help="Show wrapped layers and each recurrent gate.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
-    output_shape: Annotated[Optional[list[str]], typer.Option(
-        "--output-shape", metavar="NAME=SHAPE",
-        help="A saved model's Lambda or custom layer's per-sample output shape, which Keras computed by running its "
-             "code: lambda_1=160,320,3. Repeat for several.")] = None,
-    params: Annotated[Optional[list[str]], typer.Option(
-        "--params", metavar="NAME=COUNT",
-        help="A saved model's custom layer's parameter count, or TRAINABLE+NON_TRAINABLE. Repeat for several.")] = None,
+    output_shape: OutputShapes = None,
+    params: Params = None,
 ) -> None:
     """A Keras-style summary of each model spec or saved model, as model.summary() prints it."""
     from . import api
@@ -212,13 +218,8 @@ def convert(
     # Paths are taken as str, not Path: Path("new/") drops the slash that says a folder was
     # meant, and Typer's Path stats the file before the readers can refuse it in their words
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the spec to this new file (never overwrites one).")] = None,
-    output_shape: Annotated[Optional[list[str]], typer.Option(
-        "--output-shape", metavar="NAME=SHAPE",
-        help="A saved model's Lambda or custom layer's per-sample output shape, which Keras computed by running its "
-             "code: lambda_1=160,320,3. Repeat for several.")] = None,
-    params: Annotated[Optional[list[str]], typer.Option(
-        "--params", metavar="NAME=COUNT",
-        help="A saved model's custom layer's parameter count, or TRAINABLE+NON_TRAINABLE. Repeat for several.")] = None,
+    output_shape: OutputShapes = None,
+    params: Params = None,
 ) -> None:
     """Print the YAML spec of a saved Keras model, ready for `expect` and `budget` blocks."""
     from . import api
@@ -244,13 +245,8 @@ def convert(
 def check(
     paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Specs, saved Keras models, or folders of *.yaml / *.yml.")],
     format: Annotated[CheckFormat, typer.Option("--format", "-f", case_sensitive=False)] = CheckFormat.table,
-    output_shape: Annotated[Optional[list[str]], typer.Option(
-        "--output-shape", metavar="NAME=SHAPE",
-        help="A saved model's Lambda or custom layer's per-sample output shape, which Keras computed by running its "
-             "code: lambda_1=160,320,3. Repeat for several.")] = None,
-    params: Annotated[Optional[list[str]], typer.Option(
-        "--params", metavar="NAME=COUNT",
-        help="A saved model's custom layer's parameter count, or TRAINABLE+NON_TRAINABLE. Repeat for several.")] = None,
+    output_shape: OutputShapes = None,
+    params: Params = None,
 ) -> None:
     """Check specs against their `expect` and `budget` blocks. Exit 0 all pass, 1 a check
     falls short, 2 a file is invalid. Never writes to the specs."""
