@@ -89,7 +89,7 @@ REFUSED = {
 }
 
 
-def _numbers(version: str | None) -> tuple[int, ...] | None:
+def numbers(version: str | None) -> tuple[int, ...] | None:
     """A keras_version as numbers (2.0.9 -> (2, 0, 9)); None if none."""
     if version is None:
         return None
@@ -105,7 +105,7 @@ def _numbers(version: str | None) -> tuple[int, ...] | None:
 def keras1(root: Node, version: str | None) -> bool:
     """Whether Keras 1 wrote the model config `root` (its keras_version `version`, or, where the
     file records none, its words)."""
-    written = _numbers(version)
+    written = numbers(version)
     return written < (2,) if written is not None else _looks_keras1(root)
 
 
@@ -209,7 +209,7 @@ _GRUS = {"GRU", "GRUCell"}
 
 
 def _reset_after(config: Node, context: _Context) -> Node:
-    written = _numbers(context.version)
+    written = numbers(context.version)
     if context.version is not None and context.version.endswith("-tf") and written is not None and written < (2, 4):
         raise SpecError(Where(context.path, config.line, config.column),
                         f"a GRU config without `reset_after`, written by tf.keras {context.version}, which TensorFlow "

@@ -20,11 +20,12 @@ import importlib.util
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 
 from . import layers as registry
+from .conventions import keras_name
+from .legacy import numbers
 from .errors import GruParamsError, SpecError, Where, one_line
 from .files import open_regular
 from .limits import H5_MEMORY, H5_SECONDS, MAX_INT, MAX_LAYERS, MAX_PACKED_WEIGHTS, MAX_RANK, MAX_TENSORS
@@ -98,8 +99,7 @@ def cross_check(spec, path: str, version: str | None, h5: dict | None = None):
 
 
 def _major(version: str | None) -> int:
-    match = re.match(r"(\d+)\.", version or "")
-    return int(match.group(1)) if match else 1  # Keras 1.0 and 1.1 wrote no version
+    return (numbers(version) or (1,))[0]  # Keras 1.0 and 1.1 wrote no version
 
 
 # ---- what the child read, checked -----------------------------------------------------------
@@ -149,17 +149,10 @@ def _group_names(rows) -> dict:
     used: dict[str, int] = {}
     names = {}
     for row in rows:
-        base = _snake(row.class_name)
+        base = keras_name(row.class_name)
         n = used[base] = used.get(base, -1) + 1
         names[f"{base}_{n}" if n else base] = row.name
     return names
-
-
-def _snake(name: str) -> str:
-    """keras/src/utils/naming.py, to_snake_case."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 # ---- the comparison ---------------------------------------------------------------------------
