@@ -16,6 +16,7 @@ import gru_params
 from gru_params import GruParamsError, SpecError, count_layer, limits, load_spec, summarize
 from gru_params.cli import app
 from gru_params.render import readable_bytes
+from tests.h5files import write_model_weights
 
 ROOT = Path(__file__).parents[1]
 runner = CliRunner()
@@ -442,13 +443,7 @@ def _stored(tmp_path, h5py, change=None, layers=IMDB_WEIGHTS) -> Path:
     with h5py.File(path, "w") as f:
         f.attrs["model_config"] = CONFIG
         f.attrs["keras_version"] = "2.21.0"
-        group = f.create_group("model_weights")
-        group.attrs["layer_names"] = [name.encode() for name in layers]
-        for name, weights in layers.items():
-            layer = group.create_group(name)
-            layer.attrs["weight_names"] = [w.encode() for w, _ in weights]
-            for w, shape in weights:
-                layer.create_dataset(w, shape, "f4")
+        write_model_weights(f, layers)
         if change is not None:
             change(f)
     return path

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from gru_params import GruParamsError, load_spec, stored, summarize
 from gru_params.cli import app
 from tests.conftest import require
+from tests.h5files import write_model_weights
 
 runner = CliRunner()
 
@@ -314,13 +315,7 @@ def _keras1_h5(path, h5py, weights):
     with h5py.File(path, "w") as f:
         f.attrs["keras_version"] = b"1.2.2"
         f.attrs["model_config"] = json.dumps(KERAS1).encode()
-        group = f.create_group("model_weights")
-        group.attrs["layer_names"] = [name.encode() for name in weights]
-        for name, tensors in weights.items():
-            layer = group.create_group(name)
-            layer.attrs["weight_names"] = [w.encode() for w, _ in tensors]
-            for w, shape in tensors:
-                layer.create_dataset(w, shape, "f4")
+        write_model_weights(f, weights)
     return path
 
 

@@ -11,7 +11,7 @@ from ..formulas import count_layer
 from .base import Built, Kind, REQUIRED, W, identity, registry
 from .checks import anything, fraction, integer, number, one_of, optional_int, optional_ints_list
 from .shapes import known
-from .torch_modules import MODULES
+from .torch_modules import MODULES, normalized_shape
 
 
 def _torch_in(cfg, key: str, shape) -> int:
@@ -57,11 +57,7 @@ def _torch_embedding(cfg, shape, nested):
 
 
 def _torch_layer_norm(cfg, shape, nested):
-    normalized = cfg["normalized_shape"]
-    if normalized is None:
-        normalized = (known(shape, -1, "features"),)
-    elif tuple(shape[-len(normalized):]) != normalized:
-        raise ArgumentError(f"`normalized_shape` {list(normalized)} is not the trailing shape of {fmt(shape)}")
+    normalized = normalized_shape(cfg, shape)
     weights = []
     if cfg["elementwise_affine"]:
         weights = [W("weight", normalized)] + ([W("bias", normalized)] if cfg["bias"] else [])

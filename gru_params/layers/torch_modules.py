@@ -209,12 +209,19 @@ def _group_norm(cfg, shape, nested):
     return Built(shape, _affine(cfg, c))
 
 
-def _rms_norm(cfg, shape, nested):
+def normalized_shape(cfg, shape) -> tuple:
+    """LayerNorm's and RMSNorm's normalized_shape: given, it must end the input's shape; left
+    out, the input's last axis."""
     normalized = cfg["normalized_shape"]
     if normalized is None:
-        normalized = (known(shape, -1, "features"),)
-    elif tuple(shape[-len(normalized):]) != normalized:
+        return (known(shape, -1, "features"),)
+    if tuple(shape[-len(normalized):]) != normalized:
         raise ArgumentError(f"`normalized_shape` {list(normalized)} is not the trailing shape of {fmt(shape)}")
+    return normalized
+
+
+def _rms_norm(cfg, shape, nested):
+    normalized = normalized_shape(cfg, shape)
     return Built(shape, (W("weight", normalized),) if cfg["elementwise_affine"] else ())
 
 
