@@ -29,6 +29,10 @@ class Row(NamedTuple):
     gates: tuple[GateCount, ...]
     line: int  # where the layer is in the spec
     connected_to: tuple[str, ...] = ()  # functional models: the tensors it is called on, `encoder[0][1]`
+    # A checkpoint's module: what its tensors say of it, in order (("hidden_size", 128), ...), and
+    # the tensors it holds that are not parameters (BatchNorm's running statistics)
+    attributes: tuple[tuple[str, object], ...] = ()
+    buffers: tuple[W, ...] = ()
 
     @property
     def non_trainable_params(self) -> int:
@@ -44,6 +48,9 @@ class Summary(NamedTuple):
     functional: bool = False  # rows include the InputLayers and say what each layer is called on
     graph: bool = False  # Keras prints the `Connected to` column: a functional model that is not a chain
     output_shapes: tuple = ()  # a functional model's outputs
+    # "model": built from a spec or a saved Keras model; "checkpoint" (a state_dict or .safetensors)
+    # and "onnx": read from the tensors a file holds, one row a module or node, no shapes
+    kind: str = "model"
 
     @property
     def total_params(self) -> int:
@@ -69,6 +76,8 @@ class Summary(NamedTuple):
 
 def summarize(spec: ModelSpec) -> Summary:
     """The Keras summary of a spec's model. Raises `SpecError` where shapes do not fit."""
+    if spec.summary is not None:  # a checkpoint: read from its tensors, nothing to infer
+        return spec.summary
     s = _functional(spec) if spec.inputs is not None else _sequential(spec)
     return s._replace(rows=tuple(map(_keras2_freeze, s.rows))) if spec.keras2 else s
 

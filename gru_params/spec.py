@@ -62,6 +62,9 @@ class ModelSpec(NamedTuple):
     outputs: tuple[Ref, ...] = ()  # a functional model's outputs; (): the last layer's
     # What the reader of a saved file took as given and says so on stderr: a custom activation
     warnings: tuple[str, ...] = ()
+    # A checkpoint (state_dict, .safetensors, ONNX) holds tensors, not layers: its summary, read
+    # from them (infer.Summary); `layers` is then empty
+    summary: object = None
 
     @property
     def keras2(self) -> bool:

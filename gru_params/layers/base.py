@@ -20,6 +20,7 @@ class W(NamedTuple):
     shape: tuple[int, ...]
     trainable: bool = True
     itemsize: int = 4  # bytes a value, as Keras sizes weights in a summary: float32, or 8 for an int64 count
+    dtype: str = ""  # a checkpoint's stored dtype, torch's name: "float16" ("" for a model built from a spec)
 
 
 class Built(NamedTuple):
