@@ -12,6 +12,9 @@
    10,000-layer functional spec (a residual graph).
 5. Hostile input at the bounds (README, Bounds): the slowest files that pass the size checks,
    each refused; wall time and peak memory of the command.
+6. A 500 MB PyTorch checkpoint (a state_dict, zip format) and the same tensors as .safetensors:
+   `summary`, which reads their index only, against `torch.load` of the same file; wall time
+   and peak memory (skipped with --no-torch).
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--keras-runs", type=int, default=3)
     parser.add_argument("--no-keras", action="store_true", help="skip the tf.keras comparison")
+    parser.add_argument("--no-torch", action="store_true", help="skip the 500 MB checkpoint")
     args = parser.parse_args()
 
     names = ["`python -c pass`", "`python -c 'import typer'` (the floor)",
@@ -100,6 +104,8 @@ def main() -> None:
     models(max(5, args.runs // 5))
     saved(max(5, args.runs // 3), args.keras_runs, not args.no_keras)
     hostile(max(3, args.runs // 10))
+    if not args.no_torch:
+        checkpoints(max(3, args.runs // 5))
 
 
 def _libyaml_reads(path: str, loader) -> bool:
@@ -260,6 +266,36 @@ def hostile(runs: int) -> None:
         peak = subprocess.run([PY, "-c", PEAK, *cli(), "summary", path], capture_output=True, text=True).stdout
         size = os.path.getsize(path) / 2**20
         print(f"| {name} ({size:.1f} MiB) | {seconds * 1000:,.0f} ms | {int(peak) / 1024:,.0f} MB |")
+
+
+# A 500 MB state_dict: a 32,000 x 2,048 embedding and a two-layer LSTM of 2,048 units (float32)
+MAKE_CHECKPOINT = ("import sys, torch\n"
+                   "from safetensors.torch import save_file\n"
+                   "m = torch.nn.ModuleDict({'embedding': torch.nn.Embedding(32000, 2048),\n"
+                   "                         'encoder': torch.nn.LSTM(2048, 2048, num_layers=2)})\n"
+                   "torch.save(m.state_dict(), sys.argv[1])\n"
+                   "save_file(m.state_dict(), sys.argv[2])\n")
+TORCH_LOAD = ("import sys, torch\n"
+              "sd = torch.load(sys.argv[1], weights_only=True)\n"
+              "print(sum(t.numel() for t in sd.values()))\n")
+
+
+def checkpoints(runs: int) -> None:
+    folder = tempfile.mkdtemp(prefix="gru-params-bench-")
+    pt, st = os.path.join(folder, "big.pt"), os.path.join(folder, "big.safetensors")
+    subprocess.run([TF_PY, "-c", MAKE_CHECKPOINT, pt, st], check=True)
+    size = os.path.getsize(pt) / 1e6
+    commands = {f"`gru-params summary big.pt` ({size:,.0f} MB state_dict)": cli() + ["summary", pt],
+                "`gru-params summary big.safetensors` (the same tensors)": cli() + ["summary", st],
+                "`torch.load(big.pt, weights_only=True)`, count": [TF_PY, "-c", TORCH_LOAD, pt]}
+    times = interleaved(list(commands.values()), runs)
+    print(f"\nA {size:,.0f} MB checkpoint (medians of {runs}; peak memory of the command):\n")
+    print("| command | time | peak memory |")
+    print("| --- | ---: | ---: |")
+    for (name, command), seconds in zip(commands.items(), times):
+        peak = subprocess.run([PY, "-c", PEAK, *command], capture_output=True, text=True).stdout
+        print(f"| {name} | {seconds * 1000:,.0f} ms | {int(peak) / 1024:,.0f} MB |")
+    shutil.rmtree(folder)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .infer import Summary, summarize
-from .spec import ModelSpec, load_spec
+from .sources import load as load_spec
+from .spec import ModelSpec
 
 __all__ = ["ModelSpec", "Summary", "load_spec", "summarize"]

@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 from .errors import GruParamsError, SpecError, Where, closest, contained
 from .infer import Summary, summarize
-from .spec import ModelSpec, load_spec
+from .sources import load as load_spec
+from .spec import ModelSpec
 
 
 class Problem(NamedTuple):

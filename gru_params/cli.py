@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from . import formulas, render
 from .conventions import CONVENTIONS
-from .errors import ArgumentError, GruParamsError, contained, positive_int
+from .errors import ArgumentError, GruParamsError, contained, positive_int, shown
 
 EXIT_OK, EXIT_SHORT, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -102,9 +102,10 @@ def _echo_error(error: GruParamsError) -> None:
 
 @app.command()
 def layer(
-    kind: Annotated[str, typer.Argument(metavar="KIND", help="simplernn (or rnn), lstm, gru; optimizedlstm for Flax.")],
+    kind: Annotated[str, typer.Argument(
+        metavar="KIND", help="simplernn (or rnn), lstm, gru; optimizedlstm, mgu, convlstm for Flax.")],
     units: Annotated[int, typer.Option(help="Keras `units`.")],
-    input_dim: Annotated[int, typer.Option(help="Features per time step.")],
+    input_dim: Annotated[int, typer.Option(help="Features per time step (convlstm: channels).")],
     bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Keras `use_bias`.")] = True,
     reset_after: Annotated[
         Optional[bool],
@@ -129,6 +130,10 @@ def layer(
     num_layers: Annotated[int, typer.Option(help="PyTorch / ONNX: stacked layers.")] = 1,
     proj_size: Annotated[int, typer.Option(help="PyTorch LSTM: projection size.")] = 0,
     peepholes: Annotated[bool, typer.Option("--peepholes", help="ONNX LSTM: peephole weights P.")] = False,
+    kernel_size: Annotated[Optional[str], typer.Option(
+        metavar="K[,K...]", help="Flax convlstm: the window, one size per spatial axis: 3,3.")] = None,
+    reset_gate: Annotated[Optional[bool], typer.Option(
+        "--reset-gate/--no-reset-gate", help="Flax mgu (default: on, as MGUCell).", show_default=False)] = None,
     format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
 ) -> None:
     """One recurrent layer: per gate, per weight tensor, and the formula."""
@@ -147,6 +152,8 @@ def layer(
             num_layers=num_layers,
             proj_size=proj_size,
             peepholes=peepholes,
+            kernel_size=_kernel_size(kernel_size),
+            reset_gate=reset_gate,
         )
     except GruParamsError as e:
         raise _fail(_as_cli_error(e)) from None
@@ -171,14 +178,15 @@ Params = Annotated[Optional[list[str]], typer.Option(
 
 @app.command()
 def summary(
-    specs: Annotated[list[str], typer.Argument(metavar="SPEC...", help="Model specs (YAML) or saved Keras models (.keras, .json, .h5).")],
+    specs: Annotated[list[str], typer.Argument(metavar="SPEC...", help="Model specs (YAML), saved Keras models (.keras, .json, .h5), torch checkpoints (.pt, .pth, .bin, .ckpt), .safetensors or .onnx files.")],
     show_trainable: Annotated[bool, typer.Option("--show-trainable", help="Add Keras's Trainable column.")] = False,
     expand: Annotated[bool, typer.Option("--expand", help="Show wrapped layers and each recurrent gate.")] = False,
     format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
     output_shape: OutputShapes = None,
     params: Params = None,
 ) -> None:
-    """A Keras-style summary of each model spec or saved model, as model.summary() prints it."""
+    """A Keras-style summary of each model spec or saved model, as model.summary() prints it; a
+    checkpoint's modules (or an ONNX model's nodes) with their counts, types and dtypes."""
     from . import api
 
     shapes, counts = _output_shapes(output_shape), _params(params)
@@ -190,18 +198,25 @@ def summary(
         except GruParamsError as e:
             _echo_error(e)
             failed = True
+    if any(s.kind != "model" for s in results):  # read from a checkpoint's tensors
+        from . import render_checkpoint as tensors
     if format is Format.json:
-        data = [render.summary_dict(s, expand=expand) for s in results]
+        data = [tensors.checkpoint_dict(s, expand) if s.kind != "model" else render.summary_dict(s, expand=expand)
+                for s in results]
         if data:
             typer.echo(render.dumps(data[0] if len(specs) == 1 else data))
     elif format is Format.markdown:
-        typer.echo("\n".join(render.summary_markdown(s, show_trainable=show_trainable, expand=expand) for s in results), nl=False)
+        typer.echo("\n".join(tensors.checkpoint_markdown(s, expand) if s.kind != "model" else
+                             render.summary_markdown(s, show_trainable=show_trainable, expand=expand)
+                             for s in results), nl=False)
     else:
         import shutil
 
         columns = shutil.get_terminal_size().columns  # as Keras sizes its summary
         for s in results:
-            if sys.stdout.isatty() and s.framework == "keras":  # Keras's colours, drawn by Rich
+            if s.kind != "model":
+                typer.echo(tensors.checkpoint_text(s, expand), nl=False)
+            elif sys.stdout.isatty() and s.framework == "keras":  # Keras's colours, drawn by Rich
                 from rich.console import Console
 
                 Console(highlight=False).print(render.summary_renderable(
@@ -225,12 +240,13 @@ def convert(
     from . import api
     from .convert import to_yaml
     from .files import write_new
-    from .saved import is_saved_model
+    from .sources import kind
 
     try:
-        if not is_saved_model(model):
-            raise ArgumentError(f"{model}: expected a saved Keras model (.keras, .json or .h5); a YAML spec is "
-                                "already a spec")
+        if kind(model) != "keras":
+            why = ("a YAML spec is already a spec" if kind(model) == "yaml" else
+                   "a checkpoint holds tensors, not layers: `summary` and `check` read it, or a spec with `source:`")
+            raise ArgumentError(f"{model}: expected a saved Keras model (.keras, .json or .h5); {why}")
         spec = _warned(api.load_spec(model, _output_shapes(output_shape), _params(params)))
         text = to_yaml(spec, api.summarize(spec), os.path.basename(model))
         if output is not None:
@@ -243,7 +259,7 @@ def convert(
 
 @app.command()
 def check(
-    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Specs, saved Keras models, or folders of *.yaml / *.yml.")],
+    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Specs, saved Keras models, checkpoints (.pt, .safetensors, .onnx), or folders of *.yaml / *.yml.")],
     format: Annotated[CheckFormat, typer.Option("--format", "-f", case_sensitive=False)] = CheckFormat.table,
     output_shape: OutputShapes = None,
     params: Params = None,
@@ -282,14 +298,14 @@ def _warned(spec):
 
 def _output_shapes(given: list[str] | None) -> dict:
     """--output-shape NAME=SHAPE options, by name; a bad one ends the command (exit 2)."""
-    from .legacy import output_shape_option
+    from .sources.keras_legacy import output_shape_option
 
     return _named(given, output_shape_option)
 
 
 def _params(given: list[str] | None) -> dict:
     """--params NAME=COUNT options, by name, as (trainable, non-trainable)."""
-    from .legacy import params_option
+    from .sources.keras_legacy import params_option
 
     return _named(given, params_option)
 
@@ -348,6 +364,17 @@ def _size(text: str) -> int:
     return positive_int("units", value)
 
 
+def _kernel_size(text: str | None) -> tuple[int, ...] | None:
+    """--kernel-size 3,3 as (3, 3); the library checks each size."""
+    if text is None:
+        return None
+    try:
+        return tuple(int(part.strip()) for part in text.split(","))
+    except ValueError:
+        raise ArgumentError("expected positive integers separated by commas for `kernel_size`, such as 3,3, "
+                            f"got {shown(text)}") from None
+
+
 def _merge_mode(mode: MergeMode | None) -> str | None:
     if mode is None:
         return "concat"
@@ -364,7 +391,8 @@ def _as_cli_error(error: GruParamsError) -> GruParamsError:
 
 _OPTION_NAMES = {"units": "--units", "input_dim": "--input-dim", "reset_after": "--reset-after/--reset-before",
                  "use_bias": "--no-bias", "merge_mode": "--merge-mode", "num_layers": "--num-layers",
-                 "proj_size": "--proj-size", "peepholes": "--peepholes"}
+                 "proj_size": "--proj-size", "peepholes": "--peepholes", "kernel_size": "--kernel-size",
+                 "reset_gate": "--reset-gate/--no-reset-gate", "framework": "--framework"}
 
 
 def main() -> None:

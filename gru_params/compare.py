@@ -10,12 +10,15 @@ from .formulas import count_layer, textbook
 from .limits import MAX_SIZES
 
 # The rows: what each framework is asked for. reset_before exists in Keras (and, as
-# linear_before_reset=0 with the same tensors, in ONNX); the others have one GRU.
+# linear_before_reset=0 with the same tensors, in ONNX); the others have one GRU. MGU, the
+# two-gate cell, is Flax's alone. Flax's ConvLSTMCell is not compared: its count depends on
+# a kernel size, and it reads channels, not features.
 VARIANTS = (
     ("SimpleRNN", "simplernn", None),
     ("LSTM", "lstm", None),
     ("GRU reset-after", "gru", True),
     ("GRU reset-before", "gru", False),
+    ("MGU", "mgu", None),
 )
 
 

@@ -5,7 +5,8 @@ A tensor's dimensions are written with symbols that `formulas` resolves for each
 layer's output above it), "units", "hidden" (what the recurrent kernel reads: units, or
 PyTorch's proj_size), "proj", "directions" (1 or 2, for ONNX's leading axis), and
 "gates" (all the gates stacked, n_gates * units: the axis a tensor splits into gates
-along), "gates2" (two such stacks side by side, ONNX's B), "peep" (3 * units, ONNX's P).
+along), "gates2" (two such stacks side by side, ONNX's B), "peep" (3 * units, ONNX's P),
+"window" (a convolution's kernel_size: one axis for each of its sizes, Flax's ConvLSTMCell).
 A whole number is a literal size.
 """
 
@@ -31,12 +32,14 @@ class TensorRule(NamedTuple):
     bias: bool = False  # left out when use_bias is False
     gate: str | None = None  # a tensor of one gate only (Flax keeps a Dense per gate)
     gated: bool = True  # False: outside the gate split (PyTorch's projection, ONNX's peepholes)
-    when: str = ""  # "proj": only with proj_size; "peepholes": only with peepholes
+    when: str = ""  # "proj": only with proj_size; "peepholes": only with peepholes; "reset_gate": only with it
 
 
 class CellLayout(NamedTuple):
     gates: tuple[Gate, ...]  # in the order the framework stacks them along "gates"
     tensors: tuple[TensorRule, ...]
+    options: frozenset[str] = frozenset()  # this cell's own, beyond its convention's: kernel_size, reset_gate
+    note: str = ""  # how it differs from the textbook count, where the convention's note does not say
 
 
 class Convention(NamedTuple):
@@ -63,7 +66,10 @@ def keras_name(class_name: str) -> str:
 
 KINDS = ("simplernn", "lstm", "gru")
 KIND_ALIASES = {"rnn": "simplernn", "simple_rnn": "simplernn", "simple-rnn": "simplernn",
-                "optimizedlstm": "optimizedlstm", "optimized_lstm": "optimizedlstm"}
+                "optimizedlstm": "optimizedlstm", "optimized_lstm": "optimizedlstm",
+                "conv_lstm": "convlstm", "conv-lstm": "convlstm"}
+# Kinds that one framework alone has (Flax), beyond KINDS.
+FRAMEWORK_KINDS = ("optimizedlstm", "mgu", "convlstm")
 
 # The table columns, in the order they are shown.
 PARTS = ("input kernel", "recurrent kernel", "input bias", "recurrent bias", "projection", "peepholes")
@@ -202,13 +208,27 @@ ONNX = Convention(
 #   LSTMCell and OptimizedLSTMCell: ii, if, ig, io (kernel), hi, hf, hg, ho (kernel, bias).
 #   GRUCell: ir, iz, in (kernel, bias), hr, hz (kernel), hn (kernel, bias): the candidate's
 #   recurrent product alone has a bias.
-def _dense(name: str, gate: str, inputs: str, bias: bool) -> tuple[TensorRule, ...]:
+#   MGUCell (the minimal gated unit, two gates f and n): if (kernel, bias), hf (kernel),
+#   hn (kernel, and a bias when reset_gate=True, the default: f scales W_hn h + b_hn),
+#   in (kernel, bias). No use_bias.
+#   ConvLSTMCell: two nn.Conv of 4 * features filters, ih on the inputs and hh on the
+#   hidden state, each a kernel (*kernel_size, in_features, 4 * features) and, with
+#   use_bias (default True), a bias (4 * features,); the gates split along the last axis
+#   as `i, g, f, o = jnp.split(gates, 4, axis=-1)`. strides and padding do not change
+#   the weights.
+def _dense(name: str, gate: str, inputs: str, bias: bool, when: str = "") -> tuple[TensorRule, ...]:
     kernel = TensorRule(f"{name}/kernel", (inputs, "units"),
                         ("input kernel" if inputs == "input" else "recurrent kernel",), gate=gate)
     if not bias:
         return (kernel,)
     part = "input bias" if inputs == "input" else "recurrent bias"
-    return kernel, TensorRule(f"{name}/bias", ("units",), (part,), gate=gate)
+    return kernel, TensorRule(f"{name}/bias", ("units",), (part,), gate=gate, when=when)
+
+
+def _conv(name: str, inputs: str) -> tuple[TensorRule, ...]:
+    side = "input" if inputs == "input" else "recurrent"
+    return (TensorRule(f"{name}/kernel", ("window", inputs, "gates"), (f"{side} kernel",)),
+            TensorRule(f"{name}/bias", ("gates",), (f"{side} bias",), bias=True))
 
 
 _FLAX_LSTM = CellLayout(
@@ -226,7 +246,7 @@ FLAX = Convention(
     key="flax",
     title="Flax flax.linen cells",
     class_names={"simplernn": "SimpleCell", "lstm": "LSTMCell", "optimizedlstm": "OptimizedLSTMCell",
-                 "gru": "GRUCell"},
+                 "gru": "GRUCell", "mgu": "MGUCell", "convlstm": "ConvLSTMCell"},
     cells={
         "simplernn": CellLayout(_SIMPLE, _dense("i", "h", "input", True) + _dense("h", "h", "units", False)),
         "lstm": _FLAX_LSTM,
@@ -237,15 +257,45 @@ FLAX = Convention(
             + _dense("iz", "z", "input", True) + _dense("hz", "z", "units", False)
             + _dense("in", "n", "input", True) + _dense("hn", "n", "units", True),
         ),
+        "mgu": CellLayout(
+            (Gate("f", "forget"), Gate("n", "candidate")),
+            _dense("if", "f", "input", True) + _dense("hf", "f", "units", False)
+            + _dense("hn", "n", "units", True, when="reset_gate") + _dense("in", "n", "input", True),
+            options=frozenset({"reset_gate"}),
+            note="the candidate's recurrent product has a bias of its own, unless reset_gate=False",
+        ),
+        "convlstm": CellLayout(
+            (Gate("i", "input"), Gate("g", "cell"), Gate("f", "forget"), Gate("o", "output")),
+            _conv("ih", "input") + _conv("hh", "units"),
+            options=frozenset({"use_bias", "kernel_size"}),
+            note="both convolutions have a bias, two a gate where Keras's ConvLSTM has one",
+        ),
     },
     options=frozenset(),
     directions="copies",
     name=_flax_name,
-    source="flax/linen/recurrent.py, SimpleCell / LSTMCell / OptimizedLSTMCell / GRUCell.__call__",
+    source="flax/linen/recurrent.py, SimpleCell / LSTMCell / OptimizedLSTMCell / GRUCell / MGUCell / "
+           "ConvLSTMCell.__call__",
     note="a Dense per gate; GRUCell has one recurrent bias, on the candidate only",
 )
 
 CONVENTIONS = {c.key: c for c in (KERAS, PYTORCH, ONNX, KERAS2_CUDNN, FLAX)}
+
+# The count most articles derive: one kernel, one recurrent kernel and one bias a gate, as
+# Keras stores them (GRU as reset_after=False). MGU: Zhou et al. 2016, "Minimal Gated Unit
+# for Recurrent Neural Networks" (arXiv:1603.09420), two gates. ConvLSTM: Shi et al. 2015
+# as keras/src/layers/rnn/conv_lstm.py ConvLSTMCell.build stores it (kernel
+# (*kernel_size, input_dim, 4*filters), recurrent_kernel (*kernel_size, filters,
+# 4*filters), bias (4*filters,)), without the paper's peepholes, which neither framework has.
+TEXTBOOK = {
+    **{kind: KERAS.cells[kind] for kind in ("simplernn", "lstm")},
+    "optimizedlstm": KERAS.cells["lstm"],
+    "gru": KERAS.cells["gru/reset_before"],
+    "mgu": CellLayout((Gate("f", "forget"), Gate("n", "candidate")), (_KERNEL, _RECURRENT_KERNEL, _BIAS)),
+    "convlstm": CellLayout(_LSTM_GATES, (TensorRule("kernel", ("window", "input", "gates"), ("input kernel",)),
+                                         TensorRule("recurrent_kernel", ("window", "units", "gates"),
+                                                    ("recurrent kernel",)), _BIAS)),
+}
 
 # keras/src/layers/rnn/bidirectional.py: the merge mode fixes the output width.
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)

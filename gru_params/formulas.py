@@ -10,9 +10,10 @@ import functools
 import math
 from typing import NamedTuple
 
-from .conventions import CONVENTIONS, KERAS, KIND_ALIASES, KINDS, MERGE_MODES, PARTS, CellLayout, Convention, TensorRule
+from .conventions import (CONVENTIONS, FRAMEWORK_KINDS, KERAS, KIND_ALIASES, KINDS, MERGE_MODES, PARTS, TEXTBOOK,
+                          CellLayout, Convention, TensorRule)
 from .errors import ArgumentError, boolean, closest, positive_int, shown
-from .limits import MAX_NUM_LAYERS
+from .limits import MAX_NUM_LAYERS, MAX_RANK
 
 
 class Weight(NamedTuple):
@@ -52,7 +53,7 @@ class Extra(NamedTuple):
 class LayerCount(NamedTuple):
     """The parameters of one recurrent layer, per weight tensor and per gate."""
 
-    kind: str  # canonical: "simplernn" | "lstm" | "gru" | "optimizedlstm"
+    kind: str  # canonical: "simplernn" | "lstm" | "gru", or Flax's "optimizedlstm" | "mgu" | "convlstm"
     class_name: str  # the framework's class: "GRU", "nn.GRU", "GRUCell"
     units: int
     input_dim: int
@@ -71,6 +72,8 @@ class LayerCount(NamedTuple):
     proj_size: int = 0
     peepholes: bool = False
     extras: tuple[Extra, ...] = ()
+    kernel_size: tuple[int, ...] = ()  # a convolutional cell's window (ConvLSTMCell), else ()
+    reset_gate: bool | None = None  # Flax's MGUCell's, else None
 
     @property
     def params(self) -> int:
@@ -83,12 +86,12 @@ def normalize_kind(kind: str) -> str:
         raise ArgumentError(f"expected a layer kind (simplernn, lstm or gru) as text, got {shown(kind)}")
     key = kind.lower()
     key = KIND_ALIASES.get(key, key)
-    if key not in KINDS and key != "optimizedlstm":
-        aliases = [a for a in KIND_ALIASES if a not in ("optimizedlstm", "optimized_lstm")]
-        raise ArgumentError(
-            f"unknown layer kind {kind!r}; expected {', '.join(KINDS)} "
-            f"(or {', '.join(aliases)}){closest(key, [*KINDS, *KIND_ALIASES])}"
-        )
+    if key not in KINDS and key not in FRAMEWORK_KINDS:
+        aliases = [a for a, k in KIND_ALIASES.items() if k in KINDS]
+        # Flax's own kinds only when nothing common is close: `gur` is `gru`, not `mgu`
+        suggestion = closest(key, [*KINDS, *aliases]) or closest(key, [*FRAMEWORK_KINDS, *KIND_ALIASES])
+        raise ArgumentError(f"unknown layer kind {kind!r}; expected {', '.join(KINDS)} "
+                            f"(or {', '.join(aliases)}){suggestion}")
     return key
 
 
@@ -112,6 +115,8 @@ def count_layer(
     num_layers: int = 1,
     proj_size: int = 0,
     peepholes: bool = False,
+    kernel_size=None,
+    reset_gate: bool | None = None,
 ) -> LayerCount:
     """Count a SimpleRNN, LSTM or GRU layer on `input_dim` features, as `framework` stores it.
 
@@ -120,13 +125,20 @@ def count_layer(
     it is linear_before_reset). `merge_mode` applies to a bidirectional Keras layer
     (concat, sum, mul, ave, or None for two outputs). `num_layers` stacks PyTorch and ONNX
     layers; `proj_size` is PyTorch's LSTM projection; `peepholes` ONNX's LSTM input P.
+    Flax alone: "optimizedlstm", "mgu" (MGUCell, with `reset_gate`, default True) and
+    "convlstm" (ConvLSTMCell on `input_dim` channels, which needs `kernel_size`, a list
+    of window sizes, one per spatial axis: (3, 3) for 2-D).
     Raises `ArgumentError` on values that do not fit, as the framework would.
     """
     conv = convention(framework)
     kind = normalize_kind(kind)
     if kind not in conv.class_names:
         have = ", ".join(conv.class_names.values())
-        raise ArgumentError(f"{conv.title} has no {kind} layer (it has {have})")
+        owners = [c for c in CONVENTIONS.values() if kind in c.class_names]
+        owner = owners[0] if len(owners) == 1 else None  # mgu: "is Flax's MGUCell (`framework` flax)"
+        hint = (f"; {kind} is {owner.title.split()[0]}'s {owner.class_names[kind]} (`framework` {owner.key})"
+                if owner else "")
+        raise ArgumentError(f"{conv.title} has no {kind} layer (it has {have}){hint}")
     # Every argument is checked before the cache sees it: the cache takes 75.0 and True for
     # 75 and 1, and cannot take a list
     units = positive_int("units", units)
@@ -139,6 +151,10 @@ def count_layer(
         raise ArgumentError(f"expected a whole number >= 0 for `proj_size`, got {shown(proj_size)}")
     if reset_after is not None:
         reset_after = boolean("reset_after", reset_after)
+    if reset_gate is not None:
+        reset_gate = boolean("reset_gate", reset_gate)
+    if kernel_size is not None:
+        kernel_size = _kernel_size(kernel_size)
     if not (merge_mode is None or isinstance(merge_mode, str)) or merge_mode not in MERGE_MODES:
         modes = [m for m in MERGE_MODES if m]
         raise ArgumentError(
@@ -146,16 +162,30 @@ def count_layer(
             + closest(merge_mode, modes)
         )
     return _count(conv.key, kind, units, input_dim, reset_after, use_bias, bidirectional, merge_mode, num_layers,
-                  proj_size, peepholes)
+                  proj_size, peepholes, kernel_size, reset_gate)
+
+
+def _kernel_size(value) -> tuple[int, ...]:
+    """A convolution window: a list or tuple of positive sizes, one per spatial axis."""
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ArgumentError("expected a list of positive integers for `kernel_size`, one per spatial axis "
+                            f"((3, 3) for a 3 x 3 window), got {shown(value)}")
+    if len(value) > MAX_RANK:
+        raise ArgumentError(f"expected at most {MAX_RANK} sizes for `kernel_size`, got {len(value):,}")
+    return tuple(positive_int("kernel_size", k) for k in value)
 
 
 @functools.lru_cache(maxsize=4096)  # pure, and the result is immutable: deep models repeat layers
 def _count(framework, kind, units, input_dim, reset_after, use_bias, bidirectional, merge_mode, num_layers,
-           proj_size, peepholes) -> LayerCount:
+           proj_size, peepholes, kernel_size=None, reset_gate=None) -> LayerCount:
     """count_layer on arguments already checked."""
     conv = CONVENTIONS[framework]
     class_name = conv.class_names[kind]
     _check_options(conv, kind, class_name, use_bias, reset_after, num_layers, proj_size, peepholes)
+    _check_cell_options(conv.cells[kind].options, class_name, kernel_size, reset_gate)
+    kernel_size = kernel_size or ()
+    if "reset_gate" in conv.cells[kind].options:
+        reset_gate = True if reset_gate is None else reset_gate
     if kind == "gru" and "reset_after" in conv.options:
         reset_after = True if reset_after is None else reset_after
     if merge_mode != "concat" and (not bidirectional or "merge_mode" not in conv.options):
@@ -165,7 +195,8 @@ def _count(framework, kind, units, input_dim, reset_after, use_bias, bidirection
         raise ArgumentError(f"`proj_size` ({proj_size}) has to be smaller than `units` ({units}), as PyTorch requires")
 
     layout = conv.cells["gru/reset_before" if kind == "gru" and conv is KERAS and not reset_after else kind]
-    rules = tuple(r for r in layout.tensors if (use_bias or not r.bias) and _wanted(r, proj_size, peepholes))
+    rules = tuple(r._replace(dims=_windowed(r.dims, len(kernel_size))) for r in layout.tensors
+                  if (use_bias or not r.bias) and _wanted(r, proj_size, peepholes, reset_gate))
     directions = ("forward", "backward") if bidirectional else ("",)
     n_dirs = len(directions)
     hidden = proj_size or units
@@ -174,9 +205,9 @@ def _count(framework, kind, units, input_dim, reset_after, use_bias, bidirection
         inputs = input_dim if layer == 0 else n_dirs * hidden
         sizes = {"input": inputs, "units": units, "hidden": hidden, "proj": proj_size, "gates": len(layout.gates) * units,
                  "gates2": 2 * len(layout.gates) * units, "peep": 3 * units,
-                 "directions": n_dirs if conv.directions == "axis" else 1}
+                 "directions": n_dirs if conv.directions == "axis" else 1, **_window_sizes(kernel_size)}
         names = {"input": "d" if layer == 0 else (f"{n_dirs}*" if n_dirs > 1 else "") + ("p" if proj_size else "u"),
-                 "units": "u", "hidden": "p" if proj_size else "u", "proj": "p"}
+                 "units": "u", "hidden": "p" if proj_size else "u", "proj": "p", **_window_names(kernel_size)}
         stored = directions if conv.directions == "copies" else ("",)
         for direction in stored:
             weights += [Weight(conv.name(r.name, class_name, layer, direction, num_layers), _shape(r.dims, sizes))
@@ -203,19 +234,24 @@ def _count(framework, kind, units, input_dim, reset_after, use_bias, bidirection
         gates=tuple(gates),
         formula=f"{_sum_of(blocks)} = {params:,}",
         formula_symbols=_sum_of(symbols),
-        note=_note(conv, kind, reset_after, use_bias, params, units, input_dim, n_dirs, num_layers, proj_size, peepholes),
+        note=_note(conv, kind, reset_after, use_bias, params, units, input_dim, n_dirs, num_layers, proj_size, peepholes,
+                   kernel_size),
         framework=conv.key,
         num_layers=num_layers,
         proj_size=proj_size,
         peepholes=peepholes,
         extras=tuple(extras),
+        kernel_size=kernel_size,
+        reset_gate=reset_gate,
     )
 
 
 def _check_options(conv, kind, class_name, use_bias, reset_after, num_layers, proj_size, peepholes) -> None:
     """Options the framework does not have are errors, named as the framework would."""
-    if not use_bias and "use_bias" not in conv.options:
-        raise ArgumentError(f"{class_name} always has biases; `use_bias` does not apply to {conv.title}")
+    if not use_bias and "use_bias" not in conv.options | conv.cells[kind].options:
+        having = [conv.class_names[k] for k in conv.class_names if "use_bias" in conv.cells[k].options]
+        raise ArgumentError(f"{class_name} always has biases; `use_bias` does not apply to {conv.title}"
+                            + (f" except {', '.join(having)}" if having else ""))
     if reset_after is not None and (kind != "gru" or "reset_after" not in conv.options):
         if kind != "gru":
             raise ArgumentError(f"`reset_after` applies only to GRU, not to {class_name}")
@@ -230,8 +266,35 @@ def _check_options(conv, kind, class_name, use_bias, reset_after, num_layers, pr
         raise ArgumentError("`peepholes` applies only to the ONNX LSTM operator")
 
 
-def _wanted(rule: TensorRule, proj_size: int, peepholes: bool) -> bool:
-    return rule.when == "" or (rule.when == "proj" and proj_size > 0) or (rule.when == "peepholes" and peepholes)
+def _check_cell_options(options, class_name, kernel_size, reset_gate) -> None:
+    """The options of one cell only: ConvLSTMCell's kernel_size (which it needs), MGUCell's reset_gate."""
+    if kernel_size is not None and "kernel_size" not in options:
+        raise ArgumentError(f"`kernel_size` applies only to convlstm (Flax's ConvLSTMCell), not to {class_name}")
+    if kernel_size is None and "kernel_size" in options:
+        raise ArgumentError(f"{class_name} needs `kernel_size`, one size per spatial axis (3, 3 for a 3 x 3 window)")
+    if reset_gate is not None and "reset_gate" not in options:
+        raise ArgumentError(f"`reset_gate` applies only to mgu (Flax's MGUCell), not to {class_name}")
+
+
+def _wanted(rule: TensorRule, proj_size: int, peepholes: bool, reset_gate: bool | None = None) -> bool:
+    return (rule.when == "" or (rule.when == "proj" and proj_size > 0) or (rule.when == "peepholes" and peepholes)
+            or (rule.when == "reset_gate" and bool(reset_gate)))
+
+
+def _windowed(dims, axes: int) -> tuple:
+    """`dims` with "window" spread into one symbol a kernel axis: k1, k2, ..."""
+    if "window" not in dims:
+        return dims
+    return tuple(s for d in dims for s in ([f"k{i}" for i in range(1, axes + 1)] if d == "window" else [d]))
+
+
+def _window_sizes(kernel_size: tuple[int, ...]) -> dict[str, int]:
+    return {f"k{i}": k for i, k in enumerate(kernel_size, 1)}
+
+
+def _window_names(kernel_size: tuple[int, ...]) -> dict[str, str]:
+    """The whole window written as one symbol, k (k = 3*3): k1 is k, the other axes are left out."""
+    return {f"k{i}": "k" if i == 1 else "" for i in range(1, len(kernel_size) + 1)}
 
 
 def _shape(dims, sizes: dict[str, int]) -> tuple[int, ...]:
@@ -273,7 +336,7 @@ def _term(dims, write) -> str:
             factors += ["3", write("units")]
         else:
             factors.append(str(d) if isinstance(d, int) else write(d))
-    return "*".join(factors)
+    return "*".join(f for f in factors if f)  # a window's axes after the first are written as one k
 
 
 def _block(layout: CellLayout, rules, sizes, units, write) -> str:
@@ -313,19 +376,20 @@ def _output_dims(conv: Convention, hidden: int, bidirectional: bool, merge_mode:
     return (2 * hidden,) if merge_mode == "concat" else (hidden,)
 
 
-def textbook(kind: str, units: int, input_dim: int, n_directions: int = 1) -> int:
+def textbook(kind: str, units: int, input_dim: int, n_directions: int = 1, kernel_size: tuple[int, ...] = ()) -> int:
     """The count most articles derive: one kernel, one recurrent kernel and one bias a gate
-    (Keras's reset_after=False)."""
-    layout = KERAS.cells["gru/reset_before" if kind == "gru" else "lstm" if kind == "optimizedlstm" else kind]
-    sizes = {"input": input_dim, "units": units, "gates": len(layout.gates) * units}
-    return n_directions * sum(math.prod(_shape(r.dims, sizes)) for r in layout.tensors)
+    (Keras's reset_after=False; a ConvLSTM's kernels over a `kernel_size` window)."""
+    layout = TEXTBOOK[kind]
+    sizes = {"input": input_dim, "units": units, "gates": len(layout.gates) * units, **_window_sizes(kernel_size)}
+    return n_directions * sum(math.prod(_shape(_windowed(r.dims, len(kernel_size)), sizes)) for r in layout.tensors)
 
 
-def _note(conv, kind, reset_after, use_bias, params, units, input_dim, n_dirs, num_layers, proj_size, peepholes) -> str:
+def _note(conv, kind, reset_after, use_bias, params, units, input_dim, n_dirs, num_layers, proj_size, peepholes,
+          kernel_size=()) -> str:
     """Why a count is not the textbook G x (d*u + u*u + u), when it is not."""
     if not use_bias or num_layers > 1 or proj_size or peepholes:
         return ""
-    base = textbook(kind, units, input_dim, n_dirs)
+    base = textbook(kind, units, input_dim, n_dirs, kernel_size)
     if conv is KERAS:
         if kind != "gru":
             return ""
@@ -335,6 +399,7 @@ def _note(conv, kind, reset_after, use_bias, params, units, input_dim, n_dirs, n
         other = base + n_dirs * 3 * units
         return (f"reset_after=False is the textbook GRU with one bias; the tf.keras and Keras 3 default "
                 f"reset_after=True adds a recurrent bias: {other:,}.")
+    note = conv.cells[kind].note or conv.note
     if params == base:
-        return f"{conv.title}: {conv.note}; the same as the textbook count here."
-    return f"{conv.title}: {conv.note}: {params - base:,} more than the textbook {base:,}."
+        return f"{conv.title}: {note}; the same as the textbook count here."
+    return f"{conv.title}: {note}: {params - base:,} more than the textbook {base:,}."

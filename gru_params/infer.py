@@ -33,6 +33,9 @@ class Row(NamedTuple):
     # the tensors it holds that are not parameters (BatchNorm's running statistics)
     attributes: tuple[tuple[str, object], ...] = ()
     buffers: tuple[W, ...] = ()
+    # A checkpoint's tied weights: (the tensor under this module's name, the name it was first
+    # stored under), counted there and not here, as torch's parameters() counts a tensor once
+    shared: tuple[tuple[W, str], ...] = ()
 
     @property
     def non_trainable_params(self) -> int:
@@ -78,6 +81,9 @@ def summarize(spec: ModelSpec) -> Summary:
     """The Keras summary of a spec's model. Raises `SpecError` where shapes do not fit."""
     if spec.summary is not None:  # a checkpoint: read from its tensors, nothing to infer
         return spec.summary
+    if spec.source is not None:
+        raise SpecError(spec.source[1], "stands for a saved file, which load_spec reads (a spec's text alone "
+                                        "cannot be summarized)")
     s = _functional(spec) if spec.inputs is not None else _sequential(spec)
     return s._replace(rows=tuple(map(_keras2_freeze, s.rows))) if spec.keras2 else s
 
@@ -94,7 +100,7 @@ def _keras2_freeze(row: Row, frozen: bool = False) -> Row:
 def _sequential(spec: ModelSpec) -> Summary:
     # PyTorch: nn.Sequential names its modules by index; torchinfo shows a batch of 1
     torch = spec.framework == "pytorch"
-    names = _Names((id(layer), str(i)) for i, layer in enumerate(spec.layers)) if torch else _names(spec.layers)
+    names = _ModuleNames((id(layer), str(i)) for i, layer in enumerate(spec.layers)) if torch else _names(spec.layers)
     batch = 1 if torch else None
     _unique(spec.layers, names)
     input_shape = (batch, *_input_shape(spec))
@@ -106,7 +112,7 @@ def _sequential(spec: ModelSpec) -> Summary:
             raise SpecError(layer.where, f"the previous layer `{prev.name}` returns {len(shape)} tensors "
                                          f"{fmt(shape)}; in a Sequential model only the last layer may")
         row = _build(layer, shape, names[id(layer)], names)
-        rows.append(row)
+        rows.append(_module_paths(row) if torch else row)
         shape = row.output_shape
     return Summary(spec.name, spec.path, spec.framework, input_shape, tuple(rows))
 
@@ -339,6 +345,20 @@ class _Names(dict):
                                         "limit")
 
 
+class _ModuleNames(_Names):
+    """PyTorch: a module inside another is named by the module around it, as its attribute
+    (`self_attn`, `layers`, `0`), which passes the name to `nested` as the prefix."""
+
+    def __missing__(self, key) -> str:
+        return ""
+
+
+def _module_paths(row: Row) -> Row:
+    """PyTorch: each module inside a module named by its path, `0.layers.1.linear1`, as
+    named_modules() names it."""
+    return row._replace(children=tuple(_module_paths(c._replace(name=f"{row.name}.{c.name}")) for c in row.children))
+
+
 def _names(layers) -> _Names:
     """Name every layer as a fresh Keras session would: a wrapped layer is built (and so
     named) before its wrapper, and each auto-name takes the next number of its prefix."""
@@ -377,6 +397,8 @@ def _build(spec: LayerSpec, shape, name: str, names, call: dict | None = None) -
             weights = tuple(w._replace(name=f"{r.name}/{w.name}") for r in s.rows for w in r.weights)
             out = list(s.output_shapes) if len(s.output_shapes) > 1 else s.output_shapes[0]
             return Built(out, weights, s.rows), None
+        if inner.where is None:  # a module that a PyTorch module builds itself: where that module is
+            inner = inner._replace(where=spec.where)
         row = _build(inner, inner_shape, prefix + names[id(inner)], names)
         weights = tuple(w._replace(name=f"{row.name}/{w.name}") for w in row.weights)
         return Built(row.output_shape, weights, (), row.gates), row

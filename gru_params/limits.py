@@ -18,3 +18,5 @@ H5_MEMORY = 1024 * 2**20  # the address space of that child; HDF5 reads a string
 # A .keras archive's model.weights.h5 compressed (Keras stores it as it is, read in place): read into
 # that child's memory to check the stored shapes up to this size, and not checked past it
 MAX_PACKED_WEIGHTS = 64 * 2**20
+MAX_SAFETENSORS_HEADER = 100_000_000  # a .safetensors header: the format's own bound (MAX_HEADER_SIZE in its crate)
+MAX_ONNX_BYTES = 2 * 2**30  # an .onnx file: protobuf's limit (a larger model keeps its weights in external data files)

@@ -33,19 +33,24 @@ def layer_title(c: LayerCount) -> str:
         layers = f"{c.num_layers} x " if c.num_layers > 1 else ""
         return f"{layers}ONNX {c.class_name}({', '.join(options)}){' with peepholes' * c.peepholes} on {c.input_dim} features"
     argument = f"features={c.units}" if c.framework == "flax" else str(c.units)
+    if c.kernel_size:
+        argument += f", kernel_size={c.kernel_size}"
     inner = f"{c.class_name}({argument}{'' if c.use_bias else ', use_bias=False'}"
     if c.reset_after is False:
         inner += ", reset_after=False"
+    if c.reset_gate is False:
+        inner += ", reset_gate=False"
     inner += ")"
     if c.bidirectional:
         inner = f"Bidirectional({inner}, merge_mode={c.merge_mode!r})" if c.merge_mode or c.framework != "flax" \
             else f"Bidirectional({inner})"
-    return f"{inner} on {c.input_dim} features"
+    return f"{inner} on {c.input_dim} {'channels' if c.kernel_size else 'features'}"
 
 
 def output_shape(c: LayerCount) -> str:
-    """As Keras prints it: `(None, 75)`, or a list of shapes for merge_mode=None."""
-    shapes = [(None, d) for d in c.output_dims]
+    """As Keras prints it: `(None, 75)`, or a list of shapes for merge_mode=None; a
+    convolutional cell's spatial axes, which its input sets, as None."""
+    shapes = [(None, *[None] * len(c.kernel_size), d) for d in c.output_dims]
     return fmt(shapes[0] if len(shapes) == 1 else shapes)
 
 
@@ -64,6 +69,9 @@ def layer_dict(c: LayerCount) -> dict:
         "num_layers": c.num_layers,
         "proj_size": c.proj_size,
         "peepholes": c.peepholes,
+        # only where they apply, so that the other layers' objects stay as they were
+        **({"kernel_size": list(c.kernel_size)} if c.kernel_size else {}),
+        **({"reset_gate": c.reset_gate} if c.reset_gate is not None else {}),
         "output_dims": list(c.output_dims),
         "params": c.params,
         "weights": [{"name": w.name, "shape": list(w.shape), "params": w.params} for w in c.weights],
@@ -144,7 +152,9 @@ def _weight_table(c: LayerCount) -> tuple[list[str], list[list[str]]]:
 
 
 def _formula_lines(c: LayerCount) -> list[str]:
-    where = f"d = {c.input_dim} features, u = {c.units} units"
+    where = f"d = {c.input_dim} {'channels' if c.kernel_size else 'features'}, u = {c.units} units"
+    if c.kernel_size:
+        where += f", k = {'*'.join(map(str, c.kernel_size))} window"
     return [f"{c.formula_symbols}   ({where})", c.formula]
 
 
@@ -185,9 +195,10 @@ def layer_text(c: LayerCount) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _text_table(header: list[str], rows: list[list[str]], total: list[str] | None, first_right: int) -> list[str]:
-    """Columns three spaces apart, right-aligned from column `first_right` on; a rule under
-    the header and above the totals."""
+def _text_table(header: list[str], rows: list[list[str]], total: list[str] | None, first_right: int,
+                last_right: int | None = None) -> list[str]:
+    """Columns three spaces apart, right-aligned from column `first_right` on (to `last_right`);
+    a rule under the header and above the totals."""
     heads = [h.split("\n") for h in header]
     depth = max(len(h) for h in heads)
     heads = [[""] * (depth - len(h)) + h for h in heads]  # bottom-aligned
@@ -196,7 +207,8 @@ def _text_table(header: list[str], rows: list[list[str]], total: list[str] | Non
 
     def line(cells: list[str]) -> str:
         return "   ".join(
-            cell.rjust(w) if i >= first_right else cell.ljust(w) for i, (cell, w) in enumerate(zip(cells, widths))
+            cell.rjust(w) if first_right <= i <= (last_right if last_right is not None else i) else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths))
         ).rstrip()
 
     rule = "-" * (sum(widths) + 3 * (len(widths) - 1))
@@ -464,31 +476,80 @@ def _justify(line: str, width: int, justify: str) -> str:
     return line.ljust(width)
 
 
+_TORCHINFO_DEPTH = 3  # torchinfo's default depth
+
+
+def _torchinfo_rows(s):
+    """Every module in the order torchinfo lists them (each before the modules inside it, in the
+    order forward calls them) as (depth, index at that depth, Row); the index counts across the
+    whole model, as torchinfo's `2-4` does. Modules deeper than it prints are listed too: they
+    still widen the name column and hold parameters."""
+    counters: dict[int, int] = {}
+    stack = [(1, r) for r in reversed(s.rows)]
+    while stack:
+        depth, row = stack.pop()
+        counters[depth] = counters.get(depth, 0) + 1
+        yield depth, counters[depth], row
+        stack += [(depth + 1, c) for c in reversed(row.children)]
+
+
+def _torchinfo_leaf(row) -> bool:
+    """A module with no module inside it (torchinfo's is_leaf_layer)."""
+    from .layers.torch_transformer import UNLISTED_SUBMODULES
+
+    return not row.children and row.class_name not in UNLISTED_SUBMODULES
+
+
+def _torchinfo_params(row, depth: int) -> str:
+    """torchinfo's LayerInfo.num_params_to_str: a module it shows whole (one with no module
+    inside, or at the last depth it prints) has its count, in parentheses when none of it is
+    trainable; any other, what no module listed inside it holds, or `--`."""
+    if not row.params:
+        return "--"
+    if depth == _TORCHINFO_DEPTH or _torchinfo_leaf(row):
+        return f"{row.params:,}" if row.trainable_params else f"({row.params:,})"
+    leftover = row.params - sum(c.params for c in row.children)
+    return f"{leftover:,}" if leftover > 0 else "--"
+
+
 def torchinfo_text(s, expand: bool = False) -> str:
     """A PyTorch spec as torchinfo's summary() prints it (torchinfo/formatting.py): a row a
-    module, a frozen module's count in parentheses, its tensors under --expand as
-    verbose=2 shows them, and the parameter totals. torchinfo's mult-adds and activation
-    sizes come from running the model, not from its parameters, and are left out."""
-    rule = "=" * 90
+    module to depth 3, the modules inside one under it in the order forward calls them, a frozen
+    module's count in parentheses, every module's tensors under --expand as verbose=2 shows
+    them, and the parameter totals. torchinfo's mult-adds and activation sizes come from running
+    the model, not from its parameters, and are left out."""
+    listed = list(_torchinfo_rows(s))
+    # FormattingOptions.set_layer_name_width: the longest `Name: depth-index` and its indent,
+    # rounded up to a multiple of 5, if it reaches 40
+    longest = max([len("Sequential") + 1] + [len(f"{r.class_name}: {d}-{i}") + 5 * d + 1 for d, i, r in listed])
+    width = 40 if longest < 40 else -(-longest // 5) * 5
+    rule = "=" * (width + 50)
 
     def row(name: str, shape: str, params: str) -> str:
-        return f"{name:<40} {shape:<25} {params:<25}".rstrip()
+        return f"{name:<{width}} {shape:<25} {params:<25}".rstrip()
 
-    def shape_list(shape) -> str:
-        return "[" + ", ".join(str(d) for d in shape) + "]"
+    def shape_list(shape) -> str:  # torchinfo prints `--` for a module that never ran (ModuleList)
+        return "[" + ", ".join(str(d) for d in shape) + "]" if shape else "--"
+
+    def indent(depth: int) -> str:
+        return "├─" if depth == 1 else "│    " * (depth - 1) + "└─"
 
     lines = [rule, row("Layer (type:depth-idx)", "Output Shape", "Param #"), rule]
     lines.append(row("Sequential", shape_list(s.rows[-1].output_shape), "--"))
-    for i, r in enumerate(s.rows, 1):
-        count = "--" if not r.params else f"({r.params:,})" if not r.trainable_params else f"{r.params:,}"
-        lines.append(row(f"├─{r.class_name}: 1-{i}", shape_list(r.output_shape), count))
+    for depth, i, r in listed:
+        if depth > _TORCHINFO_DEPTH:
+            continue
+        lines.append(row(f"{indent(depth)}{r.class_name}: {depth}-{i}", shape_list(r.output_shape),
+                         _torchinfo_params(r, depth)))
         if expand:
             for j, w in enumerate(r.weights):
                 branch = "└─" if j == len(r.weights) - 1 else "├─"
-                lines.append(row(f"│    └─{w.name}", "", f"{branch}{math.prod(w.shape):,}"))
+                lines.append(row(f"{indent(depth + 1)}{w.name}", "", f"{branch}{math.prod(w.shape):,}"))
+    # "Params size" counts the tensors of the modules with no module inside them only
+    leaf_params = sum(r.params for _, _, r in listed if _torchinfo_leaf(r))
     lines += [rule, f"Total params: {s.total_params:,}", f"Trainable params: {s.trainable_params:,}",
               f"Non-trainable params: {s.non_trainable_params:,}", rule,
-              f"Params size (MB): {s.total_params * BYTES_PER_PARAM / 1e6:.2f}", rule]
+              f"Params size (MB): {leaf_params * BYTES_PER_PARAM / 1e6:.2f}", rule]
     return "\n".join(lines) + "\n"
 
 
@@ -685,7 +746,8 @@ def compare_text(comparison, framework: str = "keras") -> str:
         lines += _text_table(*_compare_grid(comparison, u), None, first_right=1)
         lines += ["", "Ratio to the same framework's SimpleRNN", ""]
         lines += _text_table(*_compare_grid(comparison, u, ratios=True), None, first_right=1)
-        lines += ["", "-: no such layer. CuDNN has no SimpleRNN: its ratios are to the textbook one.", ""]
+        lines += ["", "-: no such layer. CuDNN has no SimpleRNN: its ratios are to the textbook one.",
+                  *_flax_only_lines(), ""]
         return "\n".join(lines + _notes()) + "\n"
     from .compare import VARIANTS
 
@@ -697,6 +759,11 @@ def compare_text(comparison, framework: str = "keras") -> str:
     lines += _text_table(["Units", *variants], rows, None, first_right=0)
     lines += ["", *_bars(comparison, framework, variants)]
     return "\n".join(lines) + "\n"
+
+
+def _flax_only_lines() -> list[str]:
+    return ["MGU: Flax's MGUCell, two gates. Flax's ConvLSTMCell is left out: its count",
+            "depends on a kernel size (`layer convlstm --framework flax --kernel-size 3,3`)."]
 
 
 def _count_text(n) -> str:
@@ -721,10 +788,14 @@ def compare_markdown(comparison, framework: str = "keras") -> str:
         lines = [f"### {u} units on {comparison.input_dim} features", "", "Parameters:", ""]
         lines += _md_table(*_compare_grid(comparison, u)) + ["", "Ratio to the same framework's SimpleRNN:", ""]
         lines += _md_table(*_compare_grid(comparison, u, ratios=True)) + [""] + [f"- {n}" for n in _notes()]
+        lines += ["", " ".join(_flax_only_lines())]
         return "\n".join(lines) + "\n"
     from .compare import VARIANTS
 
-    variants = [v for v, _, _ in VARIANTS]
+    # Keras's layers always, so that sweeps of different frameworks line up; another
+    # framework's own (Flax's MGU) where it has them
+    variants = [v for v, _, _ in VARIANTS if any(c.params is not None for c in comparison.cells
+                                                 if c.variant == v and c.framework in ("keras", framework))]
     rows = [[f"{u:,}", *(_count_text(comparison.cell(v, framework, u).params) for v in variants)]
             for u in comparison.units]
     lines = [f"### {framework}: parameters by size on {comparison.input_dim} features", ""]

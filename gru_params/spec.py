@@ -8,9 +8,8 @@ from typing import NamedTuple
 
 from . import layers as registry
 from .errors import ArgumentError, SpecError, Where, closest, shown
-from .files import path_text
 from .limits import MAX_LAYERS, MAX_RANK
-from .yamlnodes import Node, describe, parse, plain, read_text
+from .yamlnodes import Node, describe, parse, plain
 
 
 class Ref(NamedTuple):
@@ -65,6 +64,9 @@ class ModelSpec(NamedTuple):
     # A checkpoint (state_dict, .safetensors, ONNX) holds tensors, not layers: its summary, read
     # from them (infer.Summary); `layers` is then empty
     summary: object = None
+    # `source:` a spec that stands for a saved file: its path, relative to the spec's folder
+    # resolved, and where the spec says it; sources.load reads it and keeps this spec's checks
+    source: tuple[str, Where] | None = None
 
     @property
     def keras2(self) -> bool:
@@ -74,8 +76,8 @@ class ModelSpec(NamedTuple):
         return self.framework == "keras2"
 
 
-SAVED_SUFFIXES = (".keras", ".json", ".h5", ".hdf5")  # a model Keras saved, read by saved.py
-TOP_KEYS = ("name", "framework", "input", "inputs", "layers", "outputs", "expect", "budget")
+TOP_KEYS = ("name", "framework", "input", "inputs", "layers", "outputs", "expect", "budget", "source")
+SOURCE_KEYS = ("name", "source", "expect", "budget")  # a spec that stands for a saved file
 KERAS = ("keras", "keras2")  # the frameworks whose models are Keras models
 CALL_KEYS = frozenset({"inputs"}.union(*(k.call for k in registry.KINDS.values())))
 _REF = re.compile(r"(.+)\[(\d+)\]")
@@ -84,21 +86,8 @@ EXPECT_KEYS = ("total_params", "trainable_params", "non_trainable_params", "laye
 BUDGET_KEYS = ("max_params", "max_trainable_params")
 
 
-def load_spec(path, output_shapes: dict | None = None, params: dict | None = None) -> ModelSpec:
-    """Read and validate the spec at `path`: a YAML spec, or a model saved by Keras (.keras,
-    .json, .h5). `output_shapes` gives, by layer name, the per-sample output shape of a saved
-    model's Lambda and custom layers, which Keras computed by running their code (a spec writes
-    `output_shape:` on the layer), and `params` a custom layer's count, as (trainable,
-    non-trainable). Raises `SpecError` (file, line, key) on bad input."""
-    path = path_text(path)
-    if path.lower().endswith(SAVED_SUFFIXES):
-        from .saved import load_saved
-
-        return load_saved(path, output_shapes, params)
-    return from_text(read_text(path), path)
-
-
 def from_text(text: str, path: str = "<spec>") -> ModelSpec:
+    """A spec from its YAML text (a file's, read by sources.yaml_spec)."""
     return from_node(parse(text, path), path)
 
 
@@ -108,6 +97,8 @@ def from_node(root: Node | None, path: str) -> ModelSpec:
     if root is None:
         raise SpecError(here, "is empty; a spec is a mapping with `input` and `layers`")
     top = _mapping(root, path, "", "the spec", TOP_KEYS)
+    if "source" in top.value:
+        return _source_spec(top, path)
     framework = _get(top, "framework", "keras")
     if framework.value not in FRAMEWORKS:
         raise SpecError(_at(framework, path, "framework"), f"expected {' or '.join(FRAMEWORKS)}, got "
@@ -143,6 +134,29 @@ def from_node(root: Node | None, path: str) -> ModelSpec:
         where=Where(path, root.line, root.column),
         inputs=inputs,
         outputs=_refs(top.value["outputs"], path, "outputs") if "outputs" in top.value else (),
+    )
+
+
+def _source_spec(top: Node, path: str) -> ModelSpec:
+    """A spec that stands for a saved file (`source: model.pt`) with `expect` and `budget`."""
+    for key, (line, column) in top.keys.items():
+        if key not in SOURCE_KEYS:
+            raise SpecError(Where(path, line, column, key), f"`{key}` does not go with `source`: the saved file "
+                            f"says what the model is; a spec with `source` takes {', '.join(SOURCE_KEYS)}")
+    node = top.value["source"]
+    where = _at(node, path, "source")
+    if not isinstance(node.value, str) or not node.value.strip() or "\0" in node.value:
+        raise SpecError(where, f"expected the path of a saved model or checkpoint (relative to this spec), "
+                               f"got {describe(node)}")
+    name = top.value.get("name")
+    if name is not None and (not isinstance(name.value, str) or not name.value):
+        raise SpecError(_at(name, path, "name"), f"expected a model name, got {shown(name.value)}")
+    return ModelSpec(
+        path=path, name=name.value if name is not None else "", framework="", input=None, layers=(),
+        expect=_checks(top.value.get("expect"), path, "expect", EXPECT_KEYS),
+        budget=_checks(top.value.get("budget"), path, "budget", BUDGET_KEYS),
+        where=Where(path, top.line, top.column),
+        source=(os.path.join(os.path.dirname(path), os.path.expanduser(node.value)), where),
     )
 
 

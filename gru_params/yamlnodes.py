@@ -276,7 +276,7 @@ def describe(node: Node) -> str:
 def plain(node: Node, _memo: dict | None = None):
     """A node's value as plain Python data. An aliased node becomes one shared object, as in
     PyYAML, so an alias bomb stays as small as its text. A Node may also hold plain data
-    already (a dict without `keys`, a list of non-Nodes), as saved.py builds them."""
+    already (a dict without `keys`, a list of non-Nodes), as sources/keras.py builds them."""
     if not isinstance(node.value, (list, dict)) or (node.keys is None if isinstance(node.value, dict) else
                                                     bool(node.value) and not isinstance(node.value[0], Node)):
         return node.value

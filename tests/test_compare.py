@@ -35,6 +35,7 @@ def test_compare_json_holds_every_count():
     by_key = {(c["layer"], c["framework"], c["units"]): c for c in data["counts"]}
     assert by_key[("LSTM", "pytorch", 75)]["params"] == 31500
     assert by_key[("GRU reset-after", "flax", 75)]["params"] == 23475
+    assert by_key[("MGU", "flax", 75)]["params"] == 15675 and by_key[("MGU", "keras", 75)]["params"] is None
     assert by_key[("SimpleRNN", "keras2-cudnn", 75)]["params"] is None
     assert by_key[("GRU reset-after", "keras", 75)]["ratio_to_simplernn"] == round(23625 / 7800, 4)
     assert set(data["frameworks"]) == {"keras", "pytorch", "onnx", "keras2-cudnn", "flax"}
@@ -45,7 +46,7 @@ def test_compare_counts_are_the_layer_counts():
     for c in result.cells:
         if c.params is None:
             continue
-        kind = {"SimpleRNN": "simplernn", "LSTM": "lstm"}.get(c.variant, "gru")
+        kind = {"SimpleRNN": "simplernn", "LSTM": "lstm", "MGU": "mgu"}.get(c.variant, "gru")
         options = {"reset_after": c.variant.endswith("after")} if kind == "gru" and c.framework in ("keras", "onnx") else {}
         assert c.params == count_layer(kind, c.units, 5, framework=c.framework, **options).params
 

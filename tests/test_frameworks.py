@@ -72,7 +72,8 @@ def test_torch_proj_size_below_units_as_in_torch(torch):
 
 def assert_flax(case: dict) -> None:
     ours = count_layer(case["kind"], case["units"], case["input_dim"], framework="flax",
-                       bidirectional=case["bidirectional"])
+                       bidirectional=case["bidirectional"], use_bias=case.get("use_bias", True),
+                       kernel_size=case.get("kernel_size"), reset_gate=case.get("reset_gate"))
     assert sorted([w.name, list(w.shape)] for w in ours.weights) == case["weights"], case
     assert ours.params == case["params"] == sum(g.params for g in ours.gates)
 

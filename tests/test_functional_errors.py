@@ -203,7 +203,7 @@ def test_bad_saved_model(tmp_path, name):
 
 
 def test_h5_without_h5py_says_how_to_install_it(tmp_path, monkeypatch):
-    """The .h5 reader runs in a child process (gru_params/h5child.py): an h5py that cannot be
+    """The .h5 reader runs in a child process (gru_params/sources/h5child.py): an h5py that cannot be
     imported there, as on a machine without the [h5] extra."""
     fake = tmp_path / "no_h5py" / "h5py"
     fake.mkdir(parents=True)

@@ -426,7 +426,7 @@ def test_an_archive_whose_directory_is_too_large(tmp_path):
     fails(path, ": has a zip directory larger than 16 MiB; a .keras archive holds three files")
 
 
-# ---- stored weights: the shapes an .h5 file or a .keras archive holds (gru_params/stored.py) ----
+# ---- stored weights: the shapes an .h5 file or a .keras archive holds (gru_params/sources/keras_stored.py) ----
 
 # CONFIG's weights, laid out as tf_keras's save_weights_to_hdf5_group lays them out
 IMDB_WEIGHTS = {"embedding": [("embedding/embeddings:0", (10000, 32))],
@@ -532,7 +532,7 @@ def test_stored_weights_past_the_bounds(tmp_path, h5py):
 
 def test_stored_weights_counted_against_the_bound(tmp_path, h5py, monkeypatch):
     """The bounds the child is given (HDF5's own limit of 32 axes is MAX_RANK's)."""
-    from gru_params import stored
+    from gru_params.sources import keras_stored as stored
 
     monkeypatch.setattr(stored, "MAX_RANK", 1)
     fails(_stored(tmp_path, h5py), ": stores weights that Keras cannot have written (model_weights/embedding/"
@@ -619,7 +619,7 @@ def test_archive_weights_past_the_end_of_the_archive(tmp_path, h5py):
 
 
 def test_archive_weight_groups_counted_against_the_bound(tmp_path, h5py, monkeypatch):
-    from gru_params import stored
+    from gru_params.sources import keras_stored as stored
 
     path = _weights_archive(tmp_path, h5py, lambda f: [f.create_group(f"layers/dense/vars/{i}x") for i in range(20)])
     monkeypatch.setattr(stored, "MAX_TENSORS", 10)
@@ -774,6 +774,7 @@ def test_readme_states_the_bounds():
     for value in (f"{limits.MAX_BYTES // 2**20} MiB", f"{limits.MAX_DEPTH} levels", f"{limits.MAX_NODES:,}",
                   f"{limits.MAX_LAYERS:,} layers", f"{limits.MAX_TENSORS:,} weight tensors", f"{limits.MAX_RANK} axes",
                   f"{limits.MAX_NUM_LAYERS:,}", f"{limits.MAX_SIZES:,} sizes",
-                  f"compressed, {limits.MAX_PACKED_WEIGHTS // 2**20} MiB"):
+                  f"compressed, {limits.MAX_PACKED_WEIGHTS // 2**20} MiB", f"{limits.MAX_SAFETENSORS_HEADER:,} bytes",
+                  f"{limits.MAX_ONNX_BYTES // 2**30} GiB, protobuf's limit"):
         assert value in readme, value
     assert math.log2(limits.MAX_INT + 1) == 63 and "64 bits" in readme

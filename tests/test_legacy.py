@@ -281,7 +281,7 @@ def test_custom_initializers_regularizers_and_constraints_are_named_in_warnings(
 def test_the_known_settings_are_keras_names(tensorflow):
     from keras.src import constraints, initializers, regularizers
 
-    from gru_params.legacy import SETTINGS
+    from gru_params.sources.keras_legacy import SETTINGS
 
     for module in (initializers, regularizers, constraints):
         assert set(module.ALL_OBJECTS_DICT) <= SETTINGS

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from gru_params import GruParamsError, load_spec, stored, summarize
+from gru_params import GruParamsError, load_spec, summarize
+from gru_params.sources import keras_stored as stored
 from gru_params.cli import app
 from tests.conftest import require
 from tests.h5files import write_model_weights
@@ -341,7 +342,7 @@ def test_the_layer_command_imports_no_reader():
 
     code = "import sys, gru_params.cli; print(sorted(m for m in sys.modules if m.startswith('gru_params.')))"
     modules = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "gru_params.stored" not in modules and "gru_params.saved" not in modules
+    assert "gru_params.sources.keras_stored" not in modules and "gru_params.sources.keras" not in modules
 
 
 # ---- damaged weights, fuzzed ---------------------------------------------------------------------

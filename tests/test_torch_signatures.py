@@ -20,14 +20,25 @@ VARIADIC = {
                 bidirectional=False, device=None, dtype=None),
     "Identity": {}, "Tanh": {}, "Sigmoid": {},
 }
+# Classes that take their modules as *args: a spec gives them as a list under this name.
+MODULES_ARGUMENT = {"Sequential": "layers"}
 
 
 def torch_arguments(torch, name: str) -> dict:
     if name in VARIADIC:
         return VARIADIC[name]
+    if name in MODULES_ARGUMENT:
+        return {MODULES_ARGUMENT[name]: REQUIRED}
     params = inspect.signature(getattr(torch.nn, name)).parameters.values()
-    return {p.name: REQUIRED if p.default is p.empty else p.default for p in params
+    return {p.name: REQUIRED if p.default is p.empty else by_name(torch, p.default) for p in params
             if not p.name.startswith("_") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+
+def by_name(torch, default):
+    """A default that is a function (TransformerEncoderLayer's activation=F.relu) as the name a
+    spec writes, which torch takes too ("relu"); any other default as it is."""
+    functions = {torch.nn.functional.relu: "relu", torch.nn.functional.gelu: "gelu"}
+    return functions.get(default, default) if callable(default) else default
 
 
 @pytest.mark.parametrize("name", sorted(TORCH_KINDS))
@@ -54,3 +65,20 @@ def test_variadic_classes_really_are(torch):
     for name in VARIADIC:
         assert [p.kind for p in inspect.signature(getattr(torch.nn, name)).parameters.values()] == [
             inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD], name
+
+
+def test_sequential_takes_its_modules_as_args(torch):
+    for name in MODULES_ARGUMENT:
+        assert [p.kind for p in inspect.signature(getattr(torch.nn, name)).parameters.values()] == [
+            inspect.Parameter.VAR_POSITIONAL], name
+
+
+def test_transformer_layers_take_the_activations_a_spec_names(torch):
+    """A spec's `activation: relu` or `gelu` is torch's own string form of F.relu and F.gelu."""
+    from torch.nn.modules.transformer import _get_activation_fn
+
+    for name in ("TransformerEncoderLayer", "TransformerDecoderLayer"):
+        assert inspect.signature(getattr(torch.nn, name)).parameters["activation"].default is torch.nn.functional.relu
+        assert TORCH_KINDS[name].args["activation"][1] == "relu"
+    assert _get_activation_fn("relu") is torch.nn.functional.relu
+    assert _get_activation_fn("gelu") is torch.nn.functional.gelu

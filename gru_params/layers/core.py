@@ -149,7 +149,7 @@ def _lambda_build(cfg, shape, nested):
     """lambda_layer.py compute_output_shape: the batch axis of the (first) input, then the
     output_shape given; without one, Keras runs the function, which a config cannot."""
     given = cfg["output_shape"]
-    if given == {"same_as_input": True}:  # Keras 2 under Theano or CNTK (legacy.py)
+    if given == {"same_as_input": True}:  # Keras 2 under Theano or CNTK (sources/keras_legacy.py)
         return Built(shape)
     if given is None or isinstance(given, dict):
         why = "its `output_shape` is a Python function" if given else "it gives no `output_shape`"

@@ -2,24 +2,17 @@
 in front: an RNN keeps every axis of its input but the last, whatever batch_first says
 (torch/nn/modules/rnn.py forward). `input_size`, `in_features` and `normalized_shape` may be
 left out where the previous layer fixes them; `trainable: false` stands for
-requires_grad_(False). The other modules are declared in torch_modules.py."""
+requires_grad_(False). The other modules are declared in torch_modules.py, and the modules
+made of modules (attention, transformers, Sequential) in torch_transformer.py."""
 
 from __future__ import annotations
 
 from ..errors import ArgumentError, boolean, fmt, positive_int
 from ..formulas import count_layer
-from .base import Built, Kind, REQUIRED, W, identity, registry
-from .checks import anything, fraction, integer, number, one_of, optional_int, optional_ints_list
-from .shapes import known
-from .torch_modules import MODULES, normalized_shape
-
-
-def _torch_in(cfg, key: str, shape) -> int:
-    size = known(shape, -1, "features")
-    given = cfg.get(key)
-    if given is not None and given != size:
-        raise ArgumentError(f"`{key}` is {given}, but the input has {size} features {fmt(shape)}")
-    return size
+from .base import Built, Kind, REQUIRED, W, registry
+from .checks import anything, fraction, integer, number, one_of, optional_int
+from .torch_modules import DROPOUT, LAYER_NORM, LINEAR, MODULES, features_in
+from .torch_transformer import TRANSFORMERS
 
 
 def _torch_rnn(class_name: str) -> Kind:
@@ -28,7 +21,7 @@ def _torch_rnn(class_name: str) -> Kind:
     def build(cfg, shape, nested):
         if len(shape) not in (2, 3):
             raise ArgumentError(f"expected a 2D or 3D input (time and features, with or without batch), got {fmt(shape)}")
-        count = count_layer(kind, cfg["hidden_size"], _torch_in(cfg, "input_size", shape), framework="pytorch",
+        count = count_layer(kind, cfg["hidden_size"], features_in(cfg, "input_size", shape), framework="pytorch",
                             num_layers=cfg["num_layers"], use_bias=cfg["bias"], bidirectional=cfg["bidirectional"],
                             proj_size=cfg.get("proj_size", 0))
         return Built((*shape[:-1], count.output_dims[0]), tuple(W(w.name, w.shape) for w in count.weights),
@@ -46,22 +39,8 @@ def _torch_rnn(class_name: str) -> Kind:
     return Kind(class_name, args, build)
 
 
-def _torch_linear(cfg, shape, nested):
-    d = _torch_in(cfg, "in_features", shape)
-    weights = [W("weight", (cfg["out_features"], d))] + ([W("bias", (cfg["out_features"],))] if cfg["bias"] else [])
-    return Built((*shape[:-1], cfg["out_features"]), tuple(weights))
-
-
 def _torch_embedding(cfg, shape, nested):
     return Built((*shape, cfg["embedding_dim"]), (W("weight", (cfg["num_embeddings"], cfg["embedding_dim"])),))
-
-
-def _torch_layer_norm(cfg, shape, nested):
-    normalized = normalized_shape(cfg, shape)
-    weights = []
-    if cfg["elementwise_affine"]:
-        weights = [W("weight", normalized)] + ([W("bias", normalized)] if cfg["bias"] else [])
-    return Built(shape, tuple(weights))
 
 
 def _torch_cell(class_name: str) -> Kind:
@@ -72,7 +51,7 @@ def _torch_cell(class_name: str) -> Kind:
     def build(cfg, shape, nested):
         if len(shape) != 2:
             raise ArgumentError(f"expected a 2D input (batch, features), got {fmt(shape)}")
-        count = count_layer(kind, cfg["hidden_size"], _torch_in(cfg, "input_size", shape), framework="pytorch",
+        count = count_layer(kind, cfg["hidden_size"], features_in(cfg, "input_size", shape), framework="pytorch",
                             num_layers=1, use_bias=cfg["bias"], bidirectional=False)
         weights = tuple(W(w.name.removesuffix("_l0"), w.shape) for w in count.weights)
         return Built((shape[0], cfg["hidden_size"]), weights, gates=count.gates)
@@ -93,15 +72,13 @@ TORCH_KINDS: dict[str, Kind] = registry(
     _torch_cell("RNNCell"),
     _torch_cell("LSTMCell"),
     _torch_cell("GRUCell"),
-    Kind("Linear", dict(in_features=(optional_int, None), out_features=(positive_int, REQUIRED),
-                        bias=(boolean, True), **_TORCH_COMMON), _torch_linear),
+    LINEAR,
     Kind("Embedding", dict(num_embeddings=(positive_int, REQUIRED), embedding_dim=(positive_int, REQUIRED),
                            padding_idx=(optional_int, None), max_norm=(anything, None), norm_type=(number, 2.0),
                            scale_grad_by_freq=(boolean, False), sparse=(boolean, False), **_TORCH_COMMON),
          _torch_embedding),
-    Kind("Dropout", dict(p=(fraction, 0.5), inplace=(boolean, False), trainable=(boolean, True)), identity),
-    Kind("LayerNorm", dict(normalized_shape=(optional_ints_list, None), eps=(number, 1e-05),
-                           elementwise_affine=(boolean, True), bias=(boolean, True), **_TORCH_COMMON),
-         _torch_layer_norm),
+    DROPOUT,
+    LAYER_NORM,
     *MODULES,
+    *TRANSFORMERS,
 )

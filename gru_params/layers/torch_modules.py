@@ -225,7 +225,30 @@ def _rms_norm(cfg, shape, nested):
     return Built(shape, (W("weight", normalized),) if cfg["elementwise_affine"] else ())
 
 
-# ---- embeddings, Bilinear ------------------------------------------------------------------
+def _layer_norm(cfg, shape, nested):
+    normalized = normalized_shape(cfg, shape)
+    weights = []
+    if cfg["elementwise_affine"]:
+        weights = [W("weight", normalized)] + ([W("bias", normalized)] if cfg["bias"] else [])
+    return Built(shape, tuple(weights))
+
+
+# ---- Linear, embeddings, Bilinear ----------------------------------------------------------
+
+def features_in(cfg, key: str, shape) -> int:
+    """The input's features (its last axis); `key` (input_size, in_features), if given, must agree."""
+    size = known(shape, -1, "features")
+    given = cfg.get(key)
+    if given is not None and given != size:
+        raise ArgumentError(f"`{key}` is {given}, but the input has {size} features {fmt(shape)}")
+    return size
+
+
+def _linear(cfg, shape, nested):
+    d = features_in(cfg, "in_features", shape)
+    weights = [W("weight", (cfg["out_features"], d))] + ([W("bias", (cfg["out_features"],))] if cfg["bias"] else [])
+    return Built((*shape[:-1], cfg["out_features"]), tuple(weights))
+
 
 def _embedding_bag(cfg, shape, nested):
     _rank(shape, (2,), "(batch, bag) of indices (a 1D input needs offsets, which a Sequential cannot pass)")
@@ -314,6 +337,13 @@ def _softmax_dim(cfg, shape, nested):
 
 INPLACE = dict(inplace=(boolean, False))
 TRAINABLE = dict(trainable=(boolean, True))
+
+# The modules the transformer layers are made of (torch_transformer.py), and modules of their own
+LINEAR = Kind("Linear", dict(in_features=(optional_int, None), out_features=(positive_int, REQUIRED),
+                             bias=(boolean, True), **COMMON), _linear)
+DROPOUT = Kind("Dropout", dict(p=(fraction, 0.5), **INPLACE, **TRAINABLE), identity)
+LAYER_NORM = Kind("LayerNorm", dict(normalized_shape=(optional_ints_list, None), eps=(number, 1e-05),
+                                    elementwise_affine=(boolean, True), bias=(boolean, True), **COMMON), _layer_norm)
 
 
 MODULES = (

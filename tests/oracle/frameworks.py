@@ -10,7 +10,8 @@ import random
 import warnings
 
 TORCH_CLASSES = {"simplernn": "RNN", "lstm": "LSTM", "gru": "GRU"}
-FLAX_CELLS = {"simplernn": "SimpleCell", "lstm": "LSTMCell", "optimizedlstm": "OptimizedLSTMCell", "gru": "GRUCell"}
+FLAX_CELLS = {"simplernn": "SimpleCell", "lstm": "LSTMCell", "optimizedlstm": "OptimizedLSTMCell", "gru": "GRUCell",
+              "mgu": "MGUCell", "convlstm": "ConvLSTMCell"}
 
 
 def _size(rng: random.Random, top: int = 300) -> int:
@@ -40,7 +41,17 @@ def describe_torch(case: dict) -> dict:
 
 
 def random_flax_case(rng: random.Random, kind: str) -> dict:
-    return {"kind": kind, "units": _size(rng, 200), "input_dim": _size(rng, 200), "bidirectional": rng.random() < 0.3}
+    """Sizes (and MGUCell's reset_gate; ConvLSTMCell's kernel_size, one to three axes, and
+    use_bias) for one cell. The other cells draw as they always have, so that their golden
+    cases stay the same."""
+    if kind == "convlstm":  # smaller: a 3-D window multiplies the kernels
+        return {"kind": kind, "units": _size(rng, 48), "input_dim": _size(rng, 48), "bidirectional": rng.random() < 0.3,
+                "kernel_size": [rng.randint(1, 5) for _ in range(rng.choice([1, 2, 2, 3]))],
+                "use_bias": rng.random() < 0.75}
+    case = {"kind": kind, "units": _size(rng, 200), "input_dim": _size(rng, 200), "bidirectional": rng.random() < 0.3}
+    if kind == "mgu":
+        case["reset_gate"] = rng.random() < 0.7
+    return case
 
 
 def describe_flax(case: dict) -> dict:
@@ -49,14 +60,23 @@ def describe_flax(case: dict) -> dict:
     import jax.numpy as jnp
     import flax.linen as nn
 
-    cell = getattr(nn, FLAX_CELLS[case["kind"]])
+    cls = getattr(nn, FLAX_CELLS[case["kind"]])
+    options = {key: case[key] for key in ("reset_gate", "use_bias") if key in case}
+    if "kernel_size" in case:
+        options["kernel_size"] = tuple(case["kernel_size"])
+    spatial = (3,) * len(case.get("kernel_size", ()))  # a ConvLSTMCell's input: (batch, *spatial, channels)
+
+    def cell():
+        return cls(features=case["units"], **options)
+
     if case["bidirectional"]:
-        module = nn.Bidirectional(nn.RNN(cell(features=case["units"])), nn.RNN(cell(features=case["units"])))
-        params = module.init(jax.random.PRNGKey(0), jnp.ones((1, 2, case["input_dim"])))["params"]
+        module = nn.Bidirectional(nn.RNN(cell()), nn.RNN(cell()))
+        params = module.init(jax.random.PRNGKey(0), jnp.ones((1, 2, *spatial, case["input_dim"])))["params"]
     else:
-        module = cell(features=case["units"])
-        carry = module.initialize_carry(jax.random.PRNGKey(1), (1, case["input_dim"]))
-        params = module.init(jax.random.PRNGKey(0), carry, jnp.ones((1, case["input_dim"])))["params"]
+        module = cell()
+        shape = (1, *spatial, case["input_dim"])
+        carry = module.initialize_carry(jax.random.PRNGKey(1), shape)
+        params = module.init(jax.random.PRNGKey(0), carry, jnp.ones(shape))["params"]
     leaves = jax.tree_util.tree_flatten_with_path(params)[0]
     weights = sorted(["/".join(k.key for k in path), list(v.shape)] for path, v in leaves)
     return {**case, "params": int(sum(v.size for _, v in leaves)), "weights": weights}

@@ -30,8 +30,15 @@ examples/mnist_gru.keras and examples/seq2seq.json: two specs of specs/ as Keras
 for the README's examples of reading saved models.
 
 tests/golden/{torch,flax,onnx}_layers.json: 240 random torch.nn RNN / LSTM / GRU modules
-(named_parameters), 60 random sizes of each flax.linen cell (the parameter tree), and
+(named_parameters), 60 random sizes of each flax.linen cell (the parameter tree: SimpleCell,
+LSTMCell, OptimizedLSTMCell, GRUCell, MGUCell with either reset_gate, ConvLSTMCell with
+1- to 3-D kernel sizes and either use_bias; some of each bidirectional), and
 40 torch modules exported with torch.onnx.export (each operator node's W, R, B).
+
+tests/golden/checkpoints/ and tests/golden/checkpoints.json: 32 random torch models of real
+torch.nn modules nested as real models nest them (oracle/torch_checkpoints.py), each saved four
+ways (torch.save zip and legacy, safetensors, a training checkpoint with Adam's state), with
+what torch says of them: the totals, and per module path its count, tensors, buffers and dtypes.
 
 tests/golden/torchinfo_models.json: 200 random PyTorch specs of every module
 gru-params takes, built in torch, counted with parameters(), their named_parameters listed,
@@ -69,7 +76,7 @@ REFERENCE = {
 
 def main() -> None:
     which = sys.argv[1:] or ["layers", "models", "functional", "catalogue", "examples", "keras2", "keras2_catalogue",
-                             "torch", "flax", "onnx", "torchinfo"]
+                             "torch", "flax", "onnx", "torchinfo", "checkpoints"]
     if "examples" in which:
         make_examples()
     if "keras2" in which:
@@ -95,6 +102,8 @@ def main() -> None:
         rng = random.Random(SEED + 5)
         _write("torchinfo_models.json", SEED + 5,
                [torch_models.describe(torch_models.random_spec(rng, f"torch_{i:03d}")) for i in range(200)])
+    if "checkpoints" in which:
+        make_checkpoints()
     if "onnx" in which:
         rng = random.Random(SEED + 4)
         _write("onnx_layers.json", SEED + 4, [frameworks.describe_onnx_export(frameworks.random_onnx_case(rng)) for _ in range(40)])
@@ -107,6 +116,36 @@ def _write(name: str, seed: int, cases: list) -> None:
     body = ",\n".join(f"  {json.dumps(c)}" for c in cases)
     (GOLDEN / name).write_text("{\n" + "\n".join(lines) + '\n "cases": [\n' + body + "\n ]\n}\n")
     print(f"wrote {len(cases)} cases to {GOLDEN / name}")
+
+
+N_CHECKPOINTS = 32
+CHECKPOINT_SUFFIXES = (".pt", ".bin", ".pth", ".ckpt", ".safetensors")
+
+
+def make_checkpoints() -> None:
+    """tests/golden/checkpoints/: each random model saved four ways; checkpoints.json: what
+    torch says of each, one model a line."""
+    import safetensors
+
+    from tests.oracle import torch_checkpoints
+
+    rng = random.Random(SEED + 9)
+    folder = GOLDEN / "checkpoints"
+    folder.mkdir(exist_ok=True)
+    for old in folder.iterdir():
+        if old.suffix in CHECKPOINT_SUFFIXES:
+            old.unlink()
+    required = torch_checkpoints.REQUIRED
+    cases = [torch_checkpoints.describe(torch_checkpoints.random_model(rng, f"ckpt_{i:02d}", required[i % len(required)]),
+                                        folder, i) for i in range(N_CHECKPOINTS)]
+    head = {"generator": "tests/oracle/make_golden.py checkpoints", "seed": SEED + 9,
+            "safetensors": safetensors.__version__, **frameworks.versions(),
+            "whole_models": torch_checkpoints.save_whole_models(folder)}
+    lines = [f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
+    body = ",\n".join(f"  {json.dumps(c)}" for c in cases)
+    (GOLDEN / "checkpoints.json").write_text("{\n" + "\n".join(lines) + '\n "models": [\n' + body + "\n ]\n}\n")
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    print(f"wrote {len(cases)} models, {len(list(folder.iterdir()))} files ({size:,} bytes) to {folder}")
 
 
 def make_models() -> None:
@@ -151,7 +190,8 @@ def make_catalogue() -> None:
 
 
 def make_examples() -> None:
-    """The saved models the README reads: examples/mnist_gru.keras and examples/seq2seq.json."""
+    """The saved models the README reads: examples/mnist_gru.keras, examples/seq2seq.json and
+    examples/translator.pt, .safetensors and .onnx (tests/oracle/torch_example.py)."""
     from tests.live import read_spec
 
     root = GOLDEN.parents[1]
@@ -160,6 +200,9 @@ def make_examples() -> None:
     seq2seq = keras_functional.build(read_spec(root / "specs" / "seq2seq_translator.yaml"))
     (root / "examples" / "seq2seq.json").write_text(seq2seq.to_json())
     print("wrote examples/mnist_gru.keras and examples/seq2seq.json")
+    from tests.oracle import torch_example
+
+    print("wrote", ", ".join(str(p.relative_to(root)) for p in torch_example.save(root / "examples")))
 
 
 def make_keras2() -> None:

@@ -6,8 +6,10 @@ Shared by `make_golden.py` (tests/golden/torchinfo_models.json) and the live tes
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import random
+import warnings
 
 # What torchinfo prints that does not come from the parameters: left out by gru-params.
 RUN_LINES = ("Total mult-adds", "Input size (MB)", "Forward/backward pass size (MB)", "Estimated Total Size (MB)")
@@ -16,15 +18,22 @@ RUN_LINES = ("Total mult-adds", "Input size (MB)", "Forward/backward pass size (
 # The modules a random spec draws from, by the input they take (the engine must agree with
 # torch on every one; see tests/test_torch_specs.py).
 SEQUENCE = ["RNN", "LSTM", "GRU", "RNN", "LSTM", "GRU", "Linear", "Dropout", "LayerNorm", "RMSNorm", "Identity",
-            "ReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "ELU", "LeakyReLU", "PReLU", "Softmax", "LogSoftmax"]
-VECTOR = ["RNNCell", "LSTMCell", "GRUCell", "Linear", "BatchNorm1d", "PReLU", "Dropout1d", "ReLU", "Softmax"]
+            "ReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "ELU", "LeakyReLU", "PReLU", "Softmax", "LogSoftmax",
+            "TransformerEncoderLayer", "TransformerEncoderLayer", "TransformerEncoder", "TransformerEncoder",
+            "Sequential", "Sequential"]
+VECTOR = ["RNNCell", "LSTMCell", "GRUCell", "Linear", "BatchNorm1d", "PReLU", "Dropout1d", "ReLU", "Softmax",
+          "TransformerEncoderLayer", "Sequential"]
 CONV1D = ["Conv1d", "Conv1d", "ConvTranspose1d", "BatchNorm1d", "GroupNorm", "MaxPool1d", "AvgPool1d",
           "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "Dropout1d", "PReLU", "ReLU", "Flatten", "Unflatten"]
 CONV2D = ["Conv2d", "Conv2d", "BatchNorm2d", "GroupNorm", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
-          "Dropout2d", "PReLU", "GELU", "Flatten", "Unflatten"]
+          "Dropout2d", "PReLU", "GELU", "Flatten", "Unflatten", "Sequential"]
 # Modules whose forward takes more than one tensor: nn.Sequential cannot run them, so torchinfo
-# cannot summarize them; their cases prove counts and tensor shapes only.
-NOT_SEQUENTIAL = ("Bilinear",)
+# cannot summarize them; their cases prove counts and tensor shapes only. In a spec each takes the
+# previous output as its first tensor (Bilinear's input1, MultiheadAttention's query,
+# TransformerDecoderLayer's tgt); the oracle passes zeros for the others (input2; key and value of
+# kdim and vdim features; a memory like tgt).
+NOT_SEQUENTIAL = ("Bilinear", "MultiheadAttention", "TransformerDecoderLayer")
+MAX_NESTING = 3  # Sequentials inside Sequentials: modules down to depth 4 and 5, past torchinfo's 3
 
 
 def _args(rng: random.Random, kind: str, shape: list) -> dict:
@@ -59,6 +68,23 @@ def _args(rng: random.Random, kind: str, shape: list) -> dict:
     if kind == "Bilinear":
         return {"in1_features": f, "in2_features": pick([2, 7]), "out_features": pick([3, 5]),
                 **({"bias": False} if rng.random() < 0.3 else {})}
+    if kind == "MultiheadAttention":
+        args = {"embed_dim": f, "num_heads": pick(_divisors(f))}
+        for key, value, chance in (("dropout", 0.1, 0.3), ("bias", False, 0.3), ("add_bias_kv", True, 0.3),
+                                   ("add_zero_attn", True, 0.2), ("batch_first", True, 0.5),
+                                   ("kdim", pick([2, 5, f]), 0.3), ("vdim", pick([3, 7, f]), 0.3)):
+            if rng.random() < chance:
+                args[key] = value
+        return args
+    if kind in ("TransformerEncoderLayer", "TransformerDecoderLayer"):
+        args = {"d_model": f, "nhead": pick(_divisors(f)), "dim_feedforward": pick([4, 16, 32, 2048])}
+        if rng.random() < 0.2:
+            del args["dim_feedforward"]  # torch's 2048
+        for key, value, chance in (("dropout", 0.0, 0.2), ("activation", "gelu", 0.3), ("layer_norm_eps", 1e-6, 0.2),
+                                   ("batch_first", True, 0.5), ("norm_first", True, 0.4), ("bias", False, 0.3)):
+            if rng.random() < chance:
+                args[key] = value
+        return args
     if kind in ("Dropout", "Dropout1d", "Dropout2d"):
         return {"p": 0.2} if maybe else {}
     if kind in ("LayerNorm", "RMSNorm"):
@@ -125,10 +151,63 @@ def _args(rng: random.Random, kind: str, shape: list) -> dict:
     return {}
 
 
+def _divisors(n: int) -> list[int]:
+    return [h for h in (1, 2, 3, 4, 8) if n % h == 0]
+
+
+def _draw(rng: random.Random, kind: str, pool: list, x, nesting: int = 0):
+    """A random entry of `kind` that torch builds and runs on `x`: (entry, output), or None when
+    torch refuses it. A Sequential holds 1 to 3 draws from `pool`; a TransformerEncoder, 1 to 3
+    copies of a random encoder layer and maybe a norm."""
+    if kind == "AdaptiveAvgPool2d" and x.dim() not in (3, 4):
+        return None  # torch takes any rank for output_size 1 (a mean), which gru-params refuses
+    if kind in ("Conv1d", "ConvTranspose1d", "Conv2d") and x.dim() != (4 if kind == "Conv2d" else 3):
+        return None  # torch takes an unbatched (channels, ...) input too, which gru-params refuses
+    if kind == "Sequential":
+        if nesting >= MAX_NESTING:
+            return None
+        layers, y = [], x
+        for _ in range(rng.randint(1, 3)):
+            inner = rng.choice(["Sequential", "TransformerEncoder"]) if rng.random() < 0.25 else rng.choice(pool)
+            drawn = _draw(rng, inner, pool, y, nesting + 1)
+            if drawn is not None:
+                layers.append(drawn[0])
+                y = drawn[1]
+        if not layers:
+            return None
+        args = {"layers": layers}
+    elif kind == "TransformerEncoder":
+        drawn = _draw(rng, "TransformerEncoderLayer", pool, x, nesting + 1)
+        if drawn is None:
+            return None
+        args = {"encoder_layer": drawn[0], "num_layers": rng.choice([1, 2, 3])}
+        f = drawn[1].shape[-1]
+        norm = rng.choice([None, None, {"LayerNorm": {}}, {"LayerNorm": {"normalized_shape": f, "eps": 1e-6}},
+                           {"RMSNorm": {}}, {"Linear": {"out_features": 3}}])
+        if norm is not None:
+            args["norm"] = norm
+        if rng.random() < 0.3:
+            args["enable_nested_tensor"] = False
+    else:
+        try:
+            args = _args(rng, kind, list(x.shape))
+        except IndexError:  # the input has no channel axis
+            return None
+    if rng.random() < (0.15 if nesting == 0 else 0.3) and kind not in NO_TRAINABLE_FLAG:
+        args["trainable"] = False
+    entry = {kind: args}
+    try:
+        _, y = _make(entry, x)
+    except (RuntimeError, ValueError, IndexError, AssertionError):
+        return None
+    return entry, y
+
+
 def random_spec(rng: random.Random, name: str) -> dict:
     """A random chain of modules torch can run one after another on a batch of 1: each
     candidate is built and run in torch, and left out if torch refuses it."""
-    family = rng.choice(["sequence", "sequence", "vector", "conv1d", "conv1d", "conv1d", "conv2d", "bag", "bilinear"])
+    family = rng.choice(["sequence", "sequence", "sequence", "vector", "conv1d", "conv1d", "conv1d", "conv2d", "bag",
+                         "bilinear", "attention", "decoder"])
     if family == "sequence" and rng.random() < 0.4:
         spec_input, first = [rng.choice([5, 20, 50])], {"Embedding": {"num_embeddings": rng.choice([50, 1000]),
                                                                         "embedding_dim": rng.choice([4, 8, 32])}}
@@ -140,30 +219,21 @@ def random_spec(rng: random.Random, name: str) -> dict:
         first = None
         spec_input = {"sequence": [rng.choice([4, 10, 28]), rng.choice([1, 3, 16, 28])],
                       "bilinear": [rng.choice([4, 10]), rng.choice([3, 16])],
+                      "attention": [rng.choice([3, 7]), rng.choice([4, 6, 16])],
+                      "decoder": rng.choice([[rng.choice([3, 7]), rng.choice([4, 6, 16])], [rng.choice([4, 8])]]),
                       "vector": [rng.choice([3, 16, 28])], "conv1d": [rng.choice([1, 2, 4]), rng.choice([8, 16, 30])],
                       "conv2d": [rng.choice([1, 2, 3]), rng.choice([6, 12]), rng.choice([5, 9])]}[family]
     pool = {"sequence": SEQUENCE, "bag": VECTOR, "vector": VECTOR, "conv1d": CONV1D, "conv2d": CONV2D,
-            "bilinear": SEQUENCE}[family]
+            "bilinear": SEQUENCE, "attention": SEQUENCE, "decoder": SEQUENCE}[family]
+    first_kind = {"bilinear": "Bilinear", "attention": "MultiheadAttention", "decoder": "TransformerDecoderLayer"}
     layers = [first] if first else []
     model = build({"input": spec_input, "layers": layers})
     x = model(_sample(spec_input, layers))
     for i in range(rng.randint(1, 5)):
-        kind = "Bilinear" if family == "bilinear" and i == 0 else rng.choice(pool)
-        if kind == "AdaptiveAvgPool2d" and x.dim() not in (3, 4):
-            continue  # torch takes any rank for output_size 1 (a mean), which gru-params refuses
-        try:
-            args = _args(rng, kind, list(x.shape))
-        except IndexError:  # the input has no channel axis
-            continue
-        if rng.random() < 0.15 and kind not in NO_TRAINABLE_FLAG:
-            args["trainable"] = False
-        try:
-            module = _module(kind, args, list(x.shape))
-            y = _run(kind, module, x)
-        except (RuntimeError, ValueError, IndexError):
-            continue
-        layers.append({kind: args})
-        x = y[0] if isinstance(y, tuple) else y
+        drawn = _draw(rng, first_kind[family] if family in first_kind and i == 0 else rng.choice(pool), pool, x)
+        if drawn is not None:
+            layers.append(drawn[0])
+            x = drawn[1]
     if not layers:
         layers.append({"Identity": {}})
     return {"name": name, "framework": "pytorch", "input": spec_input, "layers": layers}
@@ -201,17 +271,22 @@ def _module(kind: str, args: dict, shape: list):
 
 
 def _run(kind: str, module, x):
-    """One module on x; Bilinear's second input is zeros of in2_features."""
+    """One module on x; the other tensors of a NOT_SEQUENTIAL module are zeros."""
     import torch
 
     if kind == "Bilinear":
         return module(x, torch.zeros(*x.shape[:-1], module.in2_features))
+    if kind == "MultiheadAttention":
+        return module(x, torch.zeros(*x.shape[:-1], module.kdim), torch.zeros(*x.shape[:-1], module.vdim))
+    if kind == "TransformerDecoderLayer":
+        return module(x, torch.zeros_like(x))
     return module(x)
 
 
-def build(spec: dict):
-    """The spec's model in torch: an nn.Sequential that passes the first tensor of a tuple on
-    (an RNN's output, LSTMCell's h), as torchinfo reports it."""
+@functools.cache
+def _sequential_class():
+    """nn.Sequential that passes the first tensor of a tuple on (an RNN's output, LSTMCell's h),
+    as torchinfo reports it; named Sequential, as torchinfo prints it."""
     import torch
 
     class Sequential(torch.nn.Sequential):
@@ -221,17 +296,47 @@ def build(spec: dict):
                 x = x[0] if isinstance(x, tuple) else x
             return x
 
+    return Sequential
+
+
+def _make(entry, x):
+    """The module of one spec entry, built on the sample x and run on it: (module, output).
+    `trainable: false` freezes the module and all inside it (requires_grad_(False)), after the
+    modules inside it were built, frozen or not."""
+    import torch
+
+    (kind, args), = entry.items() if isinstance(entry, dict) else ((entry, {}),)
+    args = args or {}
+    if kind == "Sequential":
+        modules = []
+        for inner in args["layers"]:
+            module, x = _make(inner, x)
+            modules.append(module)
+        module = _sequential_class()(*modules)
+    elif kind == "TransformerEncoder":
+        layer, y = _make(args["encoder_layer"], x)
+        norm = _make(args["norm"], y)[0] if args.get("norm") else None
+        rest = {k: v for k, v in args.items() if k not in ("encoder_layer", "norm", "trainable")}
+        with warnings.catch_warnings():  # enable_nested_tensor is True, but self.use_nested_tensor is False ...
+            warnings.simplefilter("ignore")
+            module = torch.nn.TransformerEncoder(layer, norm=norm, **rest)
+    else:
+        module = _module(kind, args, list(x.shape))
+    if not args.get("trainable", True):
+        module.requires_grad_(False)
+    with torch.no_grad():
+        y = x if kind == "Sequential" else _run(kind, module, x)
+    return module, y[0] if isinstance(y, tuple) else y
+
+
+def build(spec: dict):
+    """The spec's model in torch: a Sequential that passes the first tensor of a tuple on."""
     modules = []
     x = _sample(spec["input"], spec["layers"])
     for entry in spec["layers"]:
-        (kind, args), = entry.items()
-        module = _module(kind, args, list(x.shape))
-        module.requires_grad_(args.get("trainable", True))
+        module, x = _make(entry, x)
         modules.append(module)
-        with torch.no_grad():
-            y = _run(kind, module, x)
-        x = y[0] if isinstance(y, tuple) else y
-    return Sequential(*modules)
+    return _sequential_class()(*modules)
 
 
 def describe(spec: dict) -> dict:

@@ -23,12 +23,12 @@ import os
 import subprocess
 import sys
 
-from . import layers as registry
-from .conventions import keras_name
-from .legacy import numbers
-from .errors import GruParamsError, SpecError, Where, one_line
-from .files import open_regular
-from .limits import H5_MEMORY, H5_SECONDS, MAX_INT, MAX_LAYERS, MAX_PACKED_WEIGHTS, MAX_RANK, MAX_TENSORS
+from .. import layers as registry
+from ..conventions import keras_name
+from .keras_legacy import numbers
+from ..errors import GruParamsError, SpecError, Where, one_line
+from ..files import open_regular
+from ..limits import H5_MEMORY, H5_SECONDS, MAX_INT, MAX_LAYERS, MAX_PACKED_WEIGHTS, MAX_RANK, MAX_TENSORS
 
 _CHILD = os.path.join(os.path.dirname(__file__), "h5child.py")
 _SHOWN = 8  # shapes a message lists for one layer
@@ -83,7 +83,7 @@ def cross_check(spec, path: str, version: str | None, h5: dict | None = None):
         return spec
     if not any(shapes for _, _, shapes in groups):
         return spec  # saved without weights: nothing to check
-    from .infer import summarize
+    from ..infer import summarize
 
     try:
         rows = summarize(spec).rows

@@ -1,4 +1,4 @@
-"""Reads what an HDF5 file Keras wrote holds, in a child process, for saved.py and stored.py:
+"""Reads what an HDF5 file Keras wrote holds, in a child process, for keras.py and keras_stored.py:
 a legacy .h5 file's `model_config` and `keras_version`, and the shapes (never the data) of the
 weights an .h5 file or a .keras archive stores.
 

@@ -18,12 +18,13 @@ import struct
 import zipfile
 import zlib
 
-from . import layers as registry, legacy, stored
-from .errors import GruParamsError, SpecError, Where, closest, shown
-from .files import open_regular, path_text
-from .limits import MAX_BYTES, MAX_DEPTH, MAX_NODES
-from .spec import SAVED_SUFFIXES, ModelSpec, Ref, from_node
-from .yamlnodes import Node, describe, int64, parse, read_text
+from .. import layers as registry
+from . import keras_legacy as legacy, keras_stored as stored
+from ..errors import GruParamsError, SpecError, Where, closest, shown
+from ..files import open_regular, path_text
+from ..limits import MAX_BYTES, MAX_DEPTH, MAX_NODES
+from ..spec import ModelSpec, Ref, from_node
+from ..yamlnodes import Node, describe, int64, parse, read_text
 
 MODELS = ("Sequential", "Functional", "Model")
 _NESTED = {"layer", "backward_layer", "cell", "cells", "layers"}  # layers: a Pipeline's
@@ -37,10 +38,6 @@ _KERAS2_ONE_ITEM = {("BatchNormalization", "axis")}  # Keras 2 saves axis=-1 as 
 # Every class a saved file may hold: Keras 3's, and those only Keras 2 has (CuDNNLSTM, ...); the
 # spec parser then checks each layer against the registry of the file's framework
 _KINDS = {**registry.KERAS2_KINDS, **registry.KINDS}
-
-
-def is_saved_model(path) -> bool:
-    return path_text(path).lower().endswith(SAVED_SUFFIXES)
 
 
 def load_saved(path, output_shapes: dict | None = None, params: dict | None = None) -> ModelSpec:
@@ -226,7 +223,7 @@ def _reason(error) -> str:
 def _h5_config(path: str) -> tuple[str, str | None, dict]:
     """The `model_config` attribute of a legacy .h5 file (model.save('model.h5')), the Keras
     version that wrote it, and h5child.py's answer, which has the stored weights' shapes for
-    stored.py: read in a child process, as HDF5 can crash or hang on a damaged file, and the
+    keras_stored.py: read in a child process, as HDF5 can crash or hang on a damaged file, and the
     child's memory and time are bounded."""
     with open_regular(path) as f:
         if not f.read(8) == b"\x89HDF\r\n\x1a\n" and not _hdf5_at_offset(f):
@@ -290,7 +287,7 @@ def _mapping(items: dict, at: Node) -> Node:
 
 def _spec_tree(root: Node | None, path: str, default_name: str, version: str | None,
                output_shapes: dict | None = None, warnings: list | None = None, params: dict | None = None) -> Node:
-    """The config as a spec's tree, read as the Keras that wrote it (legacy.py); `framework:
+    """The config as a spec's tree, read as the Keras that wrote it (keras_legacy.py); `framework:
     keras2` for a file Keras 2 or Keras 1 wrote (Keras 1's trainable and Bidirectional rules are
     Keras 2's)."""
     if root is not None:

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .errors import ArgumentError, SpecError, Where, shown
-from .layers import KERAS2_KINDS, KINDS
-from .layers.checks import ACTIVATIONS
-from .limits import MAX_INT, MAX_RANK
-from .yamlnodes import Node
+from ..errors import ArgumentError, SpecError, Where, shown
+from ..layers import KERAS2_KINDS, KINDS
+from ..layers.checks import ACTIVATIONS
+from ..limits import MAX_INT, MAX_RANK
+from ..yamlnodes import Node
 
 # keras-team/keras 2.0.9 keras/legacy/interfaces.py: Keras 1 argument -> Keras 2 argument
 _WEIGHTS = {"init": "kernel_initializer", "W_regularizer": "kernel_regularizer", "b_regularizer": "bias_regularizer",
