@@ -21,3 +21,17 @@ def refused(read_tensors, path, *parts: str) -> str:
     for part in parts:
         assert part in message, message
     return message
+
+
+def random_model(torch, rng):
+    """A recurrent model of every kind the counts care about, at random sizes."""
+    nn = torch.nn
+    n_in, hidden = rng.randint(1, 9), rng.randint(2, 12)
+    return nn.ModuleDict({
+        "lstm": nn.LSTM(n_in, hidden, num_layers=rng.randint(1, 3), proj_size=rng.randint(1, hidden - 1),
+                        bidirectional=rng.random() < 0.5, bias=rng.random() < 0.8),
+        "gru": nn.GRU(n_in, hidden, num_layers=rng.randint(1, 2), bidirectional=True, batch_first=True),
+        "linear": nn.Linear(hidden, rng.randint(1, 9), bias=rng.random() < 0.5),
+        "embedding": nn.Embedding(rng.randint(2, 50), n_in),
+        "norm": nn.BatchNorm1d(hidden),  # running stats, and num_batches_tracked: an int64 buffer
+    })

@@ -20,7 +20,7 @@ from gru_params.sources import safetensors_file
 from gru_params.limits import MAX_SAFETENSORS_HEADER as MAX_HEADER
 from gru_params.sources.safetensors_file import read_tensors
 from tests import tensor_files
-from tests.tensor_files import expected
+from tests.tensor_files import expected, random_model
 from tests.conftest import require
 
 SCALE = int(os.environ.get("GRU_PARAMS_FUZZ", "1"))
@@ -56,19 +56,6 @@ def entry(dtype: str = "F32", shape=(2, 3), offsets=(0, 24)) -> dict:
 
 
 # ---- real files -------------------------------------------------------------------------------
-
-def random_model(torch, rng: random.Random):
-    nn = torch.nn
-    n_in, hidden = rng.randint(1, 9), rng.randint(2, 12)
-    return nn.ModuleDict({
-        "lstm": nn.LSTM(n_in, hidden, num_layers=rng.randint(1, 3), proj_size=rng.randint(1, hidden - 1),
-                        bidirectional=rng.random() < 0.5, bias=rng.random() < 0.8),
-        "gru": nn.GRU(n_in, hidden, num_layers=rng.randint(1, 2), bidirectional=True),
-        "linear": nn.Linear(hidden, rng.randint(1, 9), bias=rng.random() < 0.5),
-        "embedding": nn.Embedding(rng.randint(2, 50), n_in),
-        "norm": nn.BatchNorm1d(hidden),
-    })
-
 
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64"])
 def test_random_models_read_as_torch_gives_them(torch, save_file, tmp_path, dtype):

@@ -23,7 +23,7 @@ from gru_params.errors import SpecError
 from gru_params.sources import state_dict
 from gru_params.sources.state_dict import MAGIC_NUMBER, PROTOCOL_VERSION, read_tensors
 from tests import tensor_files
-from tests.tensor_files import expected
+from tests.tensor_files import expected, random_model
 
 SCALE = int(os.environ.get("GRU_PARAMS_FUZZ", "1"))
 FORMATS = {
@@ -124,20 +124,6 @@ def test_hand_made_zip_and_legacy_files_read_without_torch(tmp_path):
 
 
 # ---- real files from real torch -------------------------------------------------------------
-
-def random_model(torch, rng: random.Random):
-    """A recurrent model of every kind the counts care about, at random sizes."""
-    nn = torch.nn
-    n_in, hidden = rng.randint(1, 9), rng.randint(2, 12)
-    return nn.ModuleDict({
-        "lstm": nn.LSTM(n_in, hidden, num_layers=rng.randint(1, 3), proj_size=rng.randint(1, hidden - 1),
-                        bidirectional=rng.random() < 0.5, bias=rng.random() < 0.8),
-        "gru": nn.GRU(n_in, hidden, num_layers=rng.randint(1, 2), bidirectional=True, batch_first=True),
-        "linear": nn.Linear(hidden, rng.randint(1, 9), bias=rng.random() < 0.5),
-        "embedding": nn.Embedding(rng.randint(2, 50), n_in),
-        "norm": nn.BatchNorm1d(hidden),  # running stats, and num_batches_tracked: an int64 buffer
-    })
-
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64"])
