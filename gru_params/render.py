@@ -521,7 +521,7 @@ def torchinfo_text(s, expand: bool = False) -> str:
     listed = list(_torchinfo_rows(s))
     # FormattingOptions.set_layer_name_width: the longest `Name: depth-index` and its indent,
     # rounded up to a multiple of 5, if it reaches 40
-    longest = max([len("Sequential") + 1] + [len(f"{r.class_name}: {d}-{i}") + 5 * d + 1 for d, i, r in listed])
+    longest = max([len(s.name) + 1] + [len(f"{r.class_name}: {d}-{i}") + 5 * d + 1 for d, i, r in listed])
     width = 40 if longest < 40 else -(-longest // 5) * 5
     rule = "=" * (width + 50)
 
@@ -535,7 +535,8 @@ def torchinfo_text(s, expand: bool = False) -> str:
         return "├─" if depth == 1 else "│    " * (depth - 1) + "└─"
 
     lines = [rule, row("Layer (type:depth-idx)", "Output Shape", "Param #"), rule]
-    lines.append(row("Sequential", shape_list(s.rows[-1].output_shape), "--"))
+    # the model's own row: its class, which a spec names with `name` (the file's stem by default)
+    lines.append(row(s.name, shape_list(s.rows[-1].output_shape), "--"))
     for depth, i, r in listed:
         if depth > _TORCHINFO_DEPTH:
             continue

@@ -330,13 +330,15 @@ def _make(entry, x):
 
 
 def build(spec: dict):
-    """The spec's model in torch: a Sequential that passes the first tensor of a tuple on."""
+    """The spec's model in torch: a Sequential that passes the first tensor of a tuple on, of a
+    class named by the spec's `name` (or its file's stem), as a torch user names a model's class
+    and torchinfo prints it on the first row."""
     modules = []
     x = _sample(spec["input"], spec["layers"])
     for entry in spec["layers"]:
         module, x = _make(entry, x)
         modules.append(module)
-    return _sequential_class()(*modules)
+    return type(spec.get("name", "Sequential"), (_sequential_class(),), {})(*modules)
 
 
 def describe(spec: dict) -> dict:
