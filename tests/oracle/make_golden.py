@@ -43,6 +43,13 @@ what torch says of them: the totals, and per module path its count, tensors, buf
 tests/golden/torchinfo_models.json: 200 random PyTorch specs of every module
 gru-params takes, built in torch, counted with parameters(), their named_parameters listed,
 and summarized by torchinfo (plain and verbose=2) where nn.Sequential can run them.
+
+examples/translator.pt, .safetensors and .onnx: one small torch model (oracle/torch_example.py)
+saved three ways, for the README's checkpoint examples (written with the `examples` ones).
+
+tests/golden/macs.json: 100 random nn.RNN / LSTM / GRU modules run on random batches and
+lengths under torch.utils.flop_counter.FlopCounterMode (LSTM with oneDNN off, which hides its
+products), the flops torch counts for each.
 """
 
 from __future__ import annotations
@@ -76,7 +83,7 @@ REFERENCE = {
 
 def main() -> None:
     which = sys.argv[1:] or ["layers", "models", "functional", "catalogue", "examples", "keras2", "keras2_catalogue",
-                             "torch", "flax", "onnx", "torchinfo", "checkpoints"]
+                             "torch", "flax", "onnx", "torchinfo", "checkpoints", "macs"]
     if "examples" in which:
         make_examples()
     if "keras2" in which:
@@ -107,6 +114,8 @@ def main() -> None:
     if "onnx" in which:
         rng = random.Random(SEED + 4)
         _write("onnx_layers.json", SEED + 4, [frameworks.describe_onnx_export(frameworks.random_onnx_case(rng)) for _ in range(40)])
+    if "macs" in which:
+        make_macs()
 
 
 def _write(name: str, seed: int, cases: list) -> None:
@@ -294,6 +303,68 @@ def _one_case_a_line(golden: dict) -> str:
     lines += [f"  {json.dumps(c)}," for c in golden["cases"]]
     lines[-1] = lines[-1].rstrip(",")
     return "{\n" + "\n".join(lines) + "\n ]\n}\n"
+
+
+# ---- macs: tests/golden/macs.json ----------------------------------------------------------
+N_MACS = 100
+MACS_KINDS = {"simplernn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def make_macs() -> None:
+    """tests/golden/macs.json: 100 random torch.nn RNN / LSTM / GRU modules run over random
+    batches and lengths under torch.utils.flop_counter.FlopCounterMode, with its total."""
+    rng = random.Random(SEED + 10)
+    _write("macs.json", SEED + 10, [torch_macs(random_macs_case(rng)) for _ in range(N_MACS)])
+
+
+def random_macs_case(rng: random.Random) -> dict:
+    """A layer (num_layers 1-3, either direction, bias or not, LSTM's proj_size), a batch of
+    1-4 (1 sometimes as an unbatched input) and a length of 1-20."""
+    kind = rng.choice(list(MACS_KINDS))
+    units = rng.randint(1, 96)
+    proj = rng.randrange(1, units) if kind == "lstm" and units > 1 and rng.random() < 0.35 else 0
+    batch = rng.randint(1, 4)
+    return {"kind": kind, "units": units, "input_dim": rng.randint(1, 96), "num_layers": rng.randint(1, 3),
+            "use_bias": rng.random() < 0.7, "bidirectional": rng.random() < 0.4, "proj_size": proj,
+            "seq_len": rng.randint(1, 20), "batch": batch, "unbatched": batch == 1 and rng.random() < 0.4}
+
+
+def torch_macs(case: dict) -> dict:
+    """`case` with what FlopCounterMode counts for the real module's forward pass: `flops`
+    (oneDNN off: its fused LSTM kernel, aten.mkldnn_rnn_layer, hides the products from the
+    counter), the flops per aten op, and `flops_mkldnn`, what it counts with oneDNN on."""
+    import warnings
+
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    options = dict(num_layers=case["num_layers"], bias=case["use_bias"], bidirectional=case["bidirectional"])
+    if case["proj_size"]:
+        options["proj_size"] = case["proj_size"]
+    module = getattr(torch.nn, MACS_KINDS[case["kind"]])(case["input_dim"], case["units"], **options)
+    shape = (case["seq_len"], case["input_dim"]) if case["unbatched"] else (case["seq_len"], case["batch"],
+                                                                              case["input_dim"])
+    x = torch.randn(*shape)
+
+    def count() -> tuple[int, dict]:
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            module(x)
+        ops = {str(op): int(n) for op, n in counter.get_flop_counts().get("Global", {}).items()}
+        return int(counter.get_total_flops()), ops
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small products: more threads only wait on each other, 10-100 x slower
+    try:
+        with warnings.catch_warnings():
+            # "TF32 acceleration on top of oneDNN ..." when the flag is set; "LSTM with projections
+            # is not supported with oneDNN"
+            warnings.simplefilter("ignore")
+            with torch.backends.mkldnn.flags(enabled=False):
+                flops, ops = count()
+            flops_mkldnn, _ = count()
+    finally:
+        torch.set_num_threads(threads)
+    return {**case, "flops": flops, "ops": ops, "flops_mkldnn": flops_mkldnn}
 
 
 if __name__ == "__main__":
