@@ -134,9 +134,13 @@ def layer(
         metavar="K[,K...]", help="Flax convlstm: the window, one size per spatial axis: 3,3.")] = None,
     reset_gate: Annotated[Optional[bool], typer.Option(
         "--reset-gate/--no-reset-gate", help="Flax mgu (default: on, as MGUCell).", show_default=False)] = None,
+    seq_len: Annotated[Optional[int], typer.Option(
+        help="Also the MACs and FLOPs of a forward pass over this many steps.", show_default=False)] = None,
+    batch: Annotated[int, typer.Option(help="With --seq-len: the samples a forward pass takes.")] = 1,
     format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
 ) -> None:
-    """One recurrent layer: per gate, per weight tensor, and the formula."""
+    """One recurrent layer: per gate, per weight tensor, and the formula; with --seq-len, its
+    multiply-accumulates over a sequence."""
     if merge_mode is not None and not bidirectional:
         raise _fail(GruParamsError("--merge-mode applies only with --bidirectional"))
     try:
@@ -155,14 +159,26 @@ def layer(
             kernel_size=_kernel_size(kernel_size),
             reset_gate=reset_gate,
         )
+        cost = _layer_cost(count, seq_len, batch)
     except GruParamsError as e:
         raise _fail(_as_cli_error(e)) from None
     if format is Format.json:
-        typer.echo(render.layer_json(count))
+        typer.echo(render.layer_json(count, cost))
     elif format is Format.markdown:
-        typer.echo(render.layer_markdown(count), nl=False)
+        typer.echo(render.layer_markdown(count, cost), nl=False)
     else:
-        typer.echo(render.layer_text(count), nl=False)
+        typer.echo(render.layer_text(count, cost), nl=False)
+
+
+def _layer_cost(count, seq_len: int | None, batch: int):
+    """The MACs over --seq-len steps of --batch samples, or None without --seq-len."""
+    if seq_len is None:
+        if batch != 1:
+            raise ArgumentError("`batch` applies only with `seq_len` (the MACs of a forward pass)")
+        return None
+    from .cost.macs import layer_macs
+
+    return layer_macs(count, seq_len, batch)
 
 
 # What a saved model's config cannot say: a Lambda's or custom layer's output shape, a custom
@@ -391,7 +407,8 @@ def _as_cli_error(error: GruParamsError) -> GruParamsError:
 
 _OPTION_NAMES = {"units": "--units", "input_dim": "--input-dim", "reset_after": "--reset-after/--reset-before",
                  "use_bias": "--no-bias", "merge_mode": "--merge-mode", "num_layers": "--num-layers",
-                 "proj_size": "--proj-size", "peepholes": "--peepholes", "kernel_size": "--kernel-size",
+                 "proj_size": "--proj-size", "peepholes": "--peepholes", "seq_len": "--seq-len", "batch": "--batch",
+                 "kernel_size": "--kernel-size",
                  "reset_gate": "--reset-gate/--no-reset-gate", "framework": "--framework"}
 
 

@@ -54,8 +54,9 @@ def output_shape(c: LayerCount) -> str:
     return fmt(shapes[0] if len(shapes) == 1 else shapes)
 
 
-def layer_dict(c: LayerCount) -> dict:
-    """The JSON object of `gru-params layer --format json` (DESIGN.md, Contracts)."""
+def layer_dict(c: LayerCount, cost=None) -> dict:
+    """The JSON object of `gru-params layer --format json` (DESIGN.md, Contracts); with a
+    `cost` (cost.macs.LayerMacs, for --seq-len), its sequence, batch, MACs and FLOPs."""
     return {
         "framework": c.framework,
         "kind": c.kind,
@@ -91,11 +92,21 @@ def layer_dict(c: LayerCount) -> dict:
         "formula": c.formula,
         "formula_symbols": c.formula_symbols,
         "note": c.note or None,
+        **({"seq_len": cost.seq_len, "batch": cost.batch, "macs": cost.macs, "flops": cost.flops,
+            "macs_per_step": cost.macs_per_step} if cost is not None else {}),
     }
 
 
-def layer_json(c: LayerCount) -> str:
-    return dumps(layer_dict(c))
+def _cost_lines(cost) -> list[str]:
+    """What one forward pass over the sequence and batch costs (cost/macs.py says how)."""
+    steps = f"{cost.seq_len:,} step{'s' * (cost.seq_len != 1)}"
+    return [f"Cost of a forward pass over {steps}, batch {cost.batch:,}",
+            f"  {cost.macs_per_step:,} MACs a step (every input, recurrent and projection kernel weight, once a sample)",
+            f"  {cost.macs:,} MACs = {cost.flops:,} FLOPs (2 a MAC, as torch.utils.flop_counter counts)"]
+
+
+def layer_json(c: LayerCount, cost=None) -> str:
+    return dumps(layer_dict(c, cost))
 
 
 def dumps(data, levels: int = 2, _pad: str = "") -> str:
@@ -158,7 +169,7 @@ def _formula_lines(c: LayerCount) -> list[str]:
     return [f"{c.formula_symbols}   ({where})", c.formula]
 
 
-def layer_markdown(c: LayerCount) -> str:
+def layer_markdown(c: LayerCount, cost=None) -> str:
     lines = [f"### {layer_title(c)}: {c.params:,} parameters", ""]
     lines += [f"Output {output_shape(c)}, {framework_title(c)} convention.", ""]
     header, rows, total, _ = _gate_table(c)
@@ -166,6 +177,9 @@ def layer_markdown(c: LayerCount) -> str:
     lines += [""]
     lines += _md_table(*_weight_table(c))
     lines += ["", "Formula:", "", "```", *_formula_lines(c), "```"]
+    if cost is not None:
+        first, *rest = _cost_lines(cost)
+        lines += ["", f"{first}:", "", *(f"- {line.strip()}" for line in rest)]
     if c.note:
         lines += ["", c.note]
     return "\n".join(lines) + "\n"
@@ -176,7 +190,7 @@ def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(r) + " |" for r in (header, align, *rows)]
 
 
-def layer_text(c: LayerCount) -> str:
+def layer_text(c: LayerCount, cost=None) -> str:
     """The `layer` table view as plain aligned text: title, gate table, weight table, formula.
 
     Plain text, not Rich: a one-line query should not pay Rich's import (about 35 ms,
@@ -190,6 +204,8 @@ def layer_text(c: LayerCount) -> str:
     w_header, w_rows = _weight_table(c)
     lines += _text_table(w_header, w_rows, None, first_right=2)
     lines += ["", "Formula", *("  " + line for line in _formula_lines(c))]
+    if cost is not None:
+        lines += ["", *_cost_lines(cost)]
     if c.note:
         lines += ["", textwrap.fill(c.note, 80)]
     return "\n".join(lines) + "\n"

@@ -113,7 +113,7 @@ def test_peepholes_and_biases_are_not_products():
 def test_length_and_batch_scale(seq_len, batch):
     one = layer_macs(count_layer("gru", 75, 28), 1)
     got = layer_macs(count_layer("gru", 75, 28), seq_len, batch)
-    assert got == LayerMacs(seq_len * batch * one.macs, 2 * seq_len * batch * one.macs, batch * one.macs)
+    assert got == LayerMacs(seq_len * batch * one.macs, 2 * seq_len * batch * one.macs, batch * one.macs, seq_len, batch)
 
 
 # ---- errors -------------------------------------------------------------------------------
@@ -136,3 +136,48 @@ def test_convolutional_cell_needs_a_spatial_size():
     count = count_layer("convlstm", 8, 3, framework="flax", kernel_size=(3, 3))
     with pytest.raises(ArgumentError, match="depend on the spatial size of its input"):
         layer_macs(count, 10)
+
+
+# ---- the `layer` command: --seq-len and --batch ----------------------------------------------
+
+@pytest.mark.parametrize("index", range(0, len(GOLDEN["cases"]), 4))
+def test_layer_command_prints_torchs_flops(index):
+    """`gru-params layer ... --seq-len T --batch B --format json` against torch's FlopCounterMode."""
+    from typer.testing import CliRunner
+
+    from gru_params.cli import app
+
+    case = GOLDEN["cases"][index]
+    args = ["layer", case["kind"], "--units", str(case["units"]), "--input-dim", str(case["input_dim"]),
+            "--framework", "pytorch", "--num-layers", str(case["num_layers"]), "--proj-size", str(case["proj_size"]),
+            "--seq-len", str(case["seq_len"]), "--batch", str(case["batch"]), "--format", "json"]
+    args += ["--bidirectional"] * case["bidirectional"] + ["--no-bias"] * (not case["use_bias"])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["flops"], data["macs"] * 2, data["seq_len"], data["batch"]) == (
+        case["flops"], case["flops"], case["seq_len"], case["batch"])
+    assert data["macs_per_step"] * case["seq_len"] == data["macs"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--batch", "2"], "--batch applies only with --seq-len"),
+    (["--seq-len", "0"], "expected a positive integer for --seq-len, got 0"),
+    (["--seq-len", "3", "--batch", "-1"], "expected a positive integer for --batch, got -1"),
+])
+def test_layer_command_cost_errors(args, message):
+    from typer.testing import CliRunner
+
+    from gru_params.cli import app
+
+    result = CliRunner().invoke(app, ["layer", "gru", "--units", "4", "--input-dim", "3", *args])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_layer_without_seq_len_prints_no_cost():
+    from typer.testing import CliRunner
+
+    from gru_params.cli import app
+
+    result = CliRunner().invoke(app, ["layer", "gru", "--units", "4", "--input-dim", "3", "--format", "json"])
+    assert result.exit_code == 0 and "macs" not in json.loads(result.output)

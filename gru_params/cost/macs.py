@@ -27,6 +27,8 @@ class LayerMacs(NamedTuple):
     macs: int
     flops: int  # 2 * macs
     macs_per_step: int  # one step of the whole batch, every layer and direction
+    seq_len: int = 1
+    batch: int = 1
 
 
 def layer_macs(count: LayerCount, seq_len: int, batch: int = 1) -> LayerMacs:
@@ -45,7 +47,7 @@ def layer_macs(count: LayerCount, seq_len: int, batch: int = 1) -> LayerMacs:
     per_sample = sum(w.params for w in count.weights if w.name in products)
     per_step = batch * per_sample
     macs = seq_len * per_step
-    return LayerMacs(macs=macs, flops=2 * macs, macs_per_step=per_step)
+    return LayerMacs(macs=macs, flops=2 * macs, macs_per_step=per_step, seq_len=seq_len, batch=batch)
 
 
 def _product_names(count: LayerCount) -> frozenset[str]:
