@@ -355,10 +355,31 @@ def compare(
         Framework, typer.Option("--framework", case_sensitive=False, help="The framework a sweep shows.")
     ] = Framework.keras,
     format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
+    macs: Annotated[bool, typer.Option("--macs", help="One PyTorch layer's MACs beside torchinfo's, thop's, "
+                                       "ptflops's and fvcore's figures for it.")] = False,
+    seq_len: Annotated[Optional[int], typer.Option(help="With --macs: steps a forward pass takes.",
+                                                   show_default=False)] = None,
+    batch: Annotated[int, typer.Option(help="With --macs: samples a forward pass takes.")] = 1,
+    kind: Annotated[Optional[str], typer.Option(
+        help="With --macs: simplernn (nn.RNN), lstm (nn.LSTM), gru (nn.GRU) [default: lstm].",
+        show_default=False)] = None,
+    num_layers: Annotated[int, typer.Option(help="With --macs: stacked layers.")] = 1,
+    bidirectional: Annotated[bool, typer.Option("--bidirectional", help="With --macs: both directions.")] = False,
+    proj_size: Annotated[int, typer.Option(help="With --macs, LSTM: projection size.")] = 0,
+    bias: Annotated[bool, typer.Option("--bias/--no-bias", help="With --macs: the layer's biases.")] = True,
 ) -> None:
-    """SimpleRNN, LSTM and GRU side by side in every framework's convention."""
+    """SimpleRNN, LSTM and GRU side by side in every framework's convention; with --macs, one
+    PyTorch layer's multiply-accumulates as gru-params and other tools count them."""
     from . import compare as comparing
 
+    if not macs and (seq_len is not None or batch != 1 or kind is not None or num_layers != 1 or bidirectional
+                     or proj_size or not bias):
+        raise _fail(GruParamsError("--seq-len, --batch, --kind, --num-layers, --bidirectional, --proj-size and "
+                                   "--no-bias apply only with --macs"))
+    if macs:
+        _compare_macs(units, input_dim, seq_len, batch, kind or "lstm", num_layers, bidirectional, proj_size,
+                      bias, format)
+        return
     try:
         sizes = [_size(part) for part in units.split(",")]
         result = comparing.compare(sizes, input_dim)
@@ -370,6 +391,28 @@ def compare(
         typer.echo(render.compare_markdown(result, framework.value), nl=False)
     else:
         typer.echo(render.compare_text(result, framework.value), nl=False)
+
+
+def _compare_macs(units: str, input_dim: int, seq_len: int | None, batch: int, kind: str, num_layers: int,
+                  bidirectional: bool, proj_size: int, bias: bool, format: Format) -> None:
+    from .cost.peers import compare_macs
+
+    if seq_len is None:
+        raise _fail(GruParamsError("--macs needs --seq-len, the steps of the forward pass"))
+    try:
+        if "," in units:
+            raise ArgumentError(f"--macs compares one layer: expected one size for `units`, got {units}")
+        count = formulas.count_layer(kind, _size(units), input_dim, framework="pytorch", use_bias=bias,
+                                     bidirectional=bidirectional, num_layers=num_layers, proj_size=proj_size)
+        result = compare_macs(count, seq_len, batch)
+    except GruParamsError as e:
+        raise _fail(_as_cli_error(e)) from None
+    if format is Format.json:
+        typer.echo(render.dumps(render.compare_macs_dict(result)))
+    elif format is Format.markdown:
+        typer.echo(render.compare_macs_markdown(result), nl=False)
+    else:
+        typer.echo(render.compare_macs_text(result), nl=False)
 
 
 def _size(text: str) -> int:

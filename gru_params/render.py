@@ -817,3 +817,52 @@ def compare_markdown(comparison, framework: str = "keras") -> str:
             for u in comparison.units]
     lines = [f"### {framework}: parameters by size on {comparison.input_dim} features", ""]
     return "\n".join(lines + _md_table(["Units", *variants], rows)) + "\n"
+
+
+# ---- compare --macs -----------------------------------------------------------------------------
+
+OUR_MACS_RULE = "every input, recurrent and projection kernel weight, once a step, direction and sample"
+
+
+def compare_macs_dict(comparison) -> dict:
+    """`compare --macs --format json`: our MACs, then each peer's figure, rule and why it differs."""
+    ours, c = comparison.ours, comparison.count
+    return {
+        "layer": layer_title(c),
+        "seq_len": ours.seq_len,
+        "batch": ours.batch,
+        "gru_params": {"params": c.params, "macs": ours.macs, "flops": ours.flops,
+                       "macs_per_step": ours.macs_per_step, "rule": OUR_MACS_RULE},
+        "peers": [{"tool": p.peer.tool, "version": p.peer.version, "source": p.peer.source, "rule": p.peer.rule,
+                   "macs": p.macs, "why": p.why} for p in comparison.peers],
+    }
+
+
+def _compare_macs_rows(comparison) -> list[list[str]]:
+    ours = comparison.ours.macs
+    rows = [["gru-params", "", f"{ours:,}", "1.00"]]
+    return rows + [[p.peer.tool, p.peer.version, f"{p.macs:,}", f"{p.macs / ours:.2f}"] for p in comparison.peers]
+
+
+def _compare_macs_heading(comparison) -> str:
+    ours = comparison.ours
+    steps = f"{ours.seq_len} step{'s' * (ours.seq_len != 1)}"
+    return f"{layer_title(comparison.count)}: MACs of a forward pass over {steps}, batch {ours.batch}"
+
+
+def compare_macs_text(comparison) -> str:
+    lines = [textwrap.fill(_compare_macs_heading(comparison), 80), ""]
+    lines += _text_table(["Tool", "Version", "MACs", "x ours"], _compare_macs_rows(comparison), None, first_right=2)
+    lines += ["", *textwrap.wrap(f"gru-params: {OUR_MACS_RULE}.", 80, subsequent_indent="  ")]
+    for p in comparison.peers:
+        lines += textwrap.wrap(f"{p.peer.tool}: {p.why}.", 80, subsequent_indent="  ")
+    return "\n".join(lines) + "\n"
+
+
+def compare_macs_markdown(comparison) -> str:
+    lines = [f"### {_compare_macs_heading(comparison)}", ""]
+    rows = [[*row, why] for row, why in zip(_compare_macs_rows(comparison),
+                                            [OUR_MACS_RULE, *(p.why for p in comparison.peers)])]
+    lines += ["| " + " | ".join(r) + " |" for r in (["Tool", "Version", "MACs", "x ours", "Why"],
+                                                     ["---", "---", "---:", "---:", "---"], *rows)]
+    return "\n".join(lines) + "\n"
