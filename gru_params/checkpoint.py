@@ -13,6 +13,7 @@ from .errors import GruParamsError, Where
 from .formulas import count_layer
 from .infer import Row, Summary
 from .layers.base import W
+from .spec import ModelSpec
 
 
 class Tensor(NamedTuple):
@@ -45,7 +46,7 @@ _KINDS = {1: ("RNN", "simplernn"), 3: ("GRU", "gru"), 4: ("LSTM", "lstm")}  # ga
 ROOT = "(root)"  # the row of tensors a model holds itself (a bare nn.LSTM's state_dict)
 
 
-def summarize_tensors(tensors, path: str, key: str | None = None, framework: str = "pytorch") -> Summary:
+def summarize_tensors(tensors, path: str) -> Summary:
     """A state_dict's (or a .safetensors file's) tensors as a summary: one row per module path
     that owns tensors, in the order the file lists them. Every count is the sum of the stored
     shapes; the type and attributes are given only where the names and shapes prove them."""
@@ -56,13 +57,11 @@ def summarize_tensors(tensors, path: str, key: str | None = None, framework: str
     _attention_owns_out_proj(modules)
     rows = tuple(_row(module or ROOT, leaves) for module, leaves in modules.items())
     name = os.path.splitext(os.path.basename(path))[0]
-    return Summary(name=name, path=path, framework=framework, input_shape=(), rows=rows, kind="checkpoint")
+    return Summary(name=name, path=path, framework="pytorch", input_shape=(), rows=rows, kind="checkpoint")
 
 
-def checkpoint_spec(summary: Summary, warnings: tuple[str, ...] = ()):
+def checkpoint_spec(summary: Summary, warnings: tuple[str, ...] = ()) -> ModelSpec:
     """The `ModelSpec` that stands for a file of tensors: no layers, its summary already made."""
-    from .spec import ModelSpec
-
     return ModelSpec(path=summary.path, name=summary.name, framework=summary.framework, input=None, layers=(),
                      expect=(), budget=(), where=Where(summary.path), warnings=warnings, summary=summary)
 

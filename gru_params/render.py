@@ -212,7 +212,7 @@ def layer_text(c: LayerCount, cost=None) -> str:
 
 
 def _text_table(header: list[str], rows: list[list[str]], total: list[str] | None, first_right: int,
-                last_right: int | None = None) -> list[str]:
+                last_right: int = 1_000) -> list[str]:
     """Columns three spaces apart, right-aligned from column `first_right` on (to `last_right`);
     a rule under the header and above the totals."""
     heads = [h.split("\n") for h in header]
@@ -223,7 +223,7 @@ def _text_table(header: list[str], rows: list[list[str]], total: list[str] | Non
 
     def line(cells: list[str]) -> str:
         return "   ".join(
-            cell.rjust(w) if first_right <= i <= (last_right if last_right is not None else i) else cell.ljust(w)
+            cell.rjust(w) if first_right <= i <= last_right else cell.ljust(w)
             for i, (cell, w) in enumerate(zip(cells, widths))
         ).rstrip()
 

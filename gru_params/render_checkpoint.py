@@ -5,6 +5,7 @@ what its tensors say of it. Nothing here prints."""
 from __future__ import annotations
 
 import math
+import os
 
 from .render import _md_table, _text_table, readable_bytes
 
@@ -13,8 +14,6 @@ _FILES = {".pt": "torch.save file", ".pth": "torch.save file", ".bin": "torch.sa
 
 
 def _title(s) -> str:
-    import os
-
     what = _FILES.get(os.path.splitext(s.path)[1].lower(), "checkpoint")
     tensors = sum(len(r.weights) + len(r.buffers) + len(r.shared) for r in s.rows)
     unit = "nodes" if s.kind == "onnx" else "modules"

@@ -53,8 +53,7 @@ def load(path, output_shapes: dict | None = None, params: dict | None = None) ->
         raise SpecError(where, str(error)) from None
     name = spec.name or saved.name
     summary = saved.summary._replace(name=name) if saved.summary is not None else None
-    return saved._replace(name=name, expect=spec.expect, budget=spec.budget, summary=summary,
-                          warnings=saved.warnings)
+    return saved._replace(name=name, expect=spec.expect, budget=spec.budget, summary=summary)
 
 
 def _read(path: str, output_shapes: dict | None, params: dict | None) -> ModelSpec:
@@ -80,5 +79,5 @@ def _read(path: str, output_shapes: dict | None, params: dict | None) -> ModelSp
     from .state_dict import read_tensors
 
     tensors, key = read_tensors(path)
-    return checkpoint_spec(summarize_tensors(tensors, path, key),
+    return checkpoint_spec(summarize_tensors(tensors, path),
                            (f"{path}: the state_dict is the checkpoint's `{key}` entry",) if key else ())

@@ -25,6 +25,7 @@ from ..files import open_regular, path_text
 from ..limits import MAX_BYTES, MAX_DEPTH, MAX_NODES
 from ..spec import ModelSpec, Ref, from_node
 from ..yamlnodes import Node, describe, int64, parse, read_text
+from .ziparchive import end_record
 
 MODELS = ("Sequential", "Functional", "Model")
 _NESTED = {"layer", "backward_layer", "cell", "cells", "layers"}  # layers: a Pipeline's
@@ -159,8 +160,8 @@ def _archive_config(path: str) -> tuple[str, str | None]:
     the Keras version that metadata.json names."""
     with open_regular(path) as f:
         try:
-            directory = _zip_directory_size(f)
-            if directory is not None and directory > MAX_BYTES:
+            record = end_record(f)  # zipfile reads the whole directory: bound it first
+            if record is not None and record.directory_size > MAX_BYTES:
                 raise SpecError(Where(path), f"has a zip directory larger than {MAX_BYTES // 2**20} MiB; a .keras "
                                              "archive holds three files")
             with zipfile.ZipFile(f) as archive:
@@ -193,25 +194,6 @@ def _member(archive: zipfile.ZipFile, name: str, path: str) -> bytes:
     if len(data) > MAX_BYTES:
         raise SpecError(Where(path), f"has a {name} larger than {MAX_BYTES // 2**20} MiB")
     return data
-
-
-def _zip_directory_size(f) -> int | None:
-    """The size of a zip file's central directory, from its end record (zip64's where there
-    is one), read before zipfile reads the whole directory; None when there is no end record."""
-    size = f.seek(0, os.SEEK_END)
-    tail_size = min(size, 65535 + 22)  # the end record, and a comment of at most 64 KiB
-    f.seek(size - tail_size)
-    tail = f.read(tail_size)
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) - at < 22:
-        return None
-    directory = struct.unpack_from("<I", tail, at + 12)[0]
-    if directory == 0xFFFFFFFF and at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":
-        f.seek(struct.unpack_from("<Q", tail, at - 12)[0])
-        record = f.read(56)
-        if len(record) == 56 and record[:4] == b"PK\x06\x06":
-            directory = struct.unpack_from("<Q", record, 40)[0]
-    return directory
 
 
 def _reason(error) -> str:

@@ -20,6 +20,7 @@ from ..checkpoint import DTYPES, Tensor
 from ..errors import SpecError, Where, fmt, shown
 from ..files import open_regular, path_text
 from ..limits import MAX_BYTES, MAX_DEPTH, MAX_INT, MAX_NODES, MAX_RANK, MAX_TENSORS
+from .ziparchive import end_record
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # the first pickle of a legacy (pre-1.6) file
 PROTOCOL_VERSION = 1001  # its second
@@ -91,7 +92,7 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplemen
 
 def _read_zip(f, size: int, where: Where):
     """`<prefix>/data.pkl` unpickled, each persistent id checked against `<prefix>/data/<key>`."""
-    directory_end = _zip_bounds(f, size, where)
+    directory_end = _zip_bounds(f, where)
     try:
         archive = zipfile.ZipFile(f)
         entries = archive.infolist()
@@ -118,36 +119,16 @@ def _read_zip(f, size: int, where: Where):
     return top, lambda key: members[f"{prefix}/data/{key}"].file_size
 
 
-def _zip_bounds(f, size: int, where: Where) -> int:
+def _zip_bounds(f, where: Where) -> int:
     """The offset of the zip's central directory, once its size and number of entries, read
     from the end-of-archive record, are known to be within bounds (zipfile reads it whole)."""
-    tail_size = min(size, 22 + 65535 + 20)  # the end record, its comment, the zip64 locator before it
-    f.seek(size - tail_size)
-    tail = f.read(tail_size)
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or at + 22 > len(tail):
+    record = end_record(f)
+    if record is None:
         raise SpecError(where, "is a truncated or damaged zip archive: its end-of-archive record is missing")
-    entries, directory_size, directory_at = struct.unpack("<10xHLL", tail[at:at + 20])
-    if entries == 0xFFFF or directory_size == 0xFFFFFFFF or directory_at == 0xFFFFFFFF:
-        entries, directory_size, directory_at = _zip64_bounds(f, tail, at, where)
-    if entries > MAX_TENSORS + _OTHER_ENTRIES or directory_size > _MAX_DIRECTORY:
-        raise SpecError(where, f"is a zip archive of {entries:,} entries ({directory_size:,} bytes of directory), "
-                               f"more than gru-params reads ({MAX_TENSORS:,} tensors)")
-    return directory_at
-
-
-def _zip64_bounds(f, tail: bytes, at: int, where: Where) -> tuple[int, int, int]:
-    """Entries, directory size and offset from the zip64 end record, which torch writes for
-    archives over 4 GiB."""
-    locator = tail[at - 20:at] if at >= 20 else b""
-    if not locator.startswith(b"PK\x06\x07"):
-        raise SpecError(where, "is a damaged zip archive: its zip64 end-of-archive locator is missing")
-    (record_at,) = struct.unpack("<8xQ4x", locator)
-    f.seek(record_at)
-    record = f.read(56)
-    if len(record) < 56 or not record.startswith(b"PK\x06\x06"):
-        raise SpecError(where, "is a damaged zip archive: its zip64 end-of-archive record is missing")
-    return struct.unpack("<32xQQQ", record)
+    if record.entries > MAX_TENSORS + _OTHER_ENTRIES or record.directory_size > _MAX_DIRECTORY:
+        raise SpecError(where, f"is a zip archive of {record.entries:,} entries ({record.directory_size:,} bytes of "
+                               f"directory), more than gru-params reads ({MAX_TENSORS:,} tensors)")
+    return record.directory_at
 
 
 def _zip_prefix(entries, members, where: Where) -> str:
