@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import GruParamsError, SpecError, Where, closest, contained
+from .errors import ArgumentError, GruParamsError, SpecError, Where, closest, contained
 from .infer import Summary, summarize
 from .sources import load as load_spec
-from .spec import ModelSpec
+from .spec import COST_BUDGETS, ModelSpec
+
+if TYPE_CHECKING:
+    from .cost.model import ModelCost
+
+# A budget on the cost: what it limits, and that number of a ModelCost
+_COST_LIMITS = {"max_macs": ("MACs", lambda c: c.macs), "max_flops": ("FLOPs", lambda c: c.flops),
+                "max_weight_bytes": ("weight bytes", lambda c: c.memory.weights),
+                "max_training_bytes": ("training bytes", lambda c: c.memory.total)}
 
 
 class Problem(NamedTuple):
@@ -25,14 +33,16 @@ class CheckResult(NamedTuple):
     problems: tuple[Problem, ...]
     error: GruParamsError | None
     warnings: tuple[str, ...] = ()  # what a saved file's reader took as given (ModelSpec.warnings)
+    cost: ModelCost | None = None  # with a budget on compute or memory: at the spec's `compute`
 
     @property
     def ok(self) -> bool:
         return self.error is None and not self.problems
 
 
-def check_summary(spec: ModelSpec, s: Summary) -> tuple[Problem, ...]:
-    """Every `expect` number that differs and every `budget` that is exceeded."""
+def check_summary(spec: ModelSpec, s: Summary, cost: ModelCost | None = None) -> tuple[Problem, ...]:
+    """Every `expect` number that differs and every `budget` that is exceeded (those on compute
+    and memory against `cost`, which they need)."""
     totals = {"total_params": s.total_params, "trainable_params": s.trainable_params,
               "non_trainable_params": s.non_trainable_params}
     rows = {}
@@ -55,20 +65,42 @@ def check_summary(spec: ModelSpec, s: Summary) -> tuple[Problem, ...]:
         if actual != c.value:
             problems.append(Problem(c.key, c.value, actual, c.where, f"expected {c.value:,}, got {actual:,}"))
     for c in spec.budget:
-        actual = s.total_params if c.key == "max_params" else s.trainable_params
-        if actual > c.value:
+        if c.key in COST_BUDGETS:
+            what, number = _COST_LIMITS[c.key]
+            actual = number(cost)
+            if actual is None:
+                raise SpecError(c.where, f"the MACs are not known, so `{c.key}` cannot be checked: "
+                                         f"{'; '.join(cost.unknown)}")
+        else:
             what = "total_params" if c.key == "max_params" else "trainable_params"
+            actual = s.total_params if c.key == "max_params" else s.trainable_params
+        if actual > c.value:
             problems.append(Problem(c.key, c.value, actual, c.where,
                                     f"{what} {actual:,} is over the budget of {c.value:,} by {actual - c.value:,}"))
     return tuple(problems)
+
+
+def summary_and_cost(spec: ModelSpec) -> tuple[Summary, ModelCost | None]:
+    """The summary, and the cost at the spec's `compute` when a budget needs it."""
+    if not any(c.key in COST_BUDGETS for c in spec.budget):
+        return summarize(spec), None
+    from .cost.model import model_cost
+
+    c = spec.compute
+    if c is None:
+        return model_cost(spec)
+    try:
+        return model_cost(spec, c.seq_len, c.batch, c.dtype, c.optimizer)
+    except ArgumentError as e:  # the compute block contradicts the model (its length, an int8 optimizer)
+        raise SpecError(c.where, str(e)) from None
 
 
 def check_file(path: str, output_shapes: dict | None = None, params: dict | None = None) -> CheckResult:
     """One file checked; any failure, a bug included, is that file's error."""
     def work():
         spec = load_spec(path, output_shapes, params)
-        s = summarize(spec)
-        return CheckResult(path, s, check_summary(spec, s), None, spec.warnings)
+        s, cost = summary_and_cost(spec)
+        return CheckResult(path, s, check_summary(spec, s, cost), None, spec.warnings, cost)
 
     try:
         return contained(path, work)

@@ -200,45 +200,66 @@ def summary(
     format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
     output_shape: OutputShapes = None,
     params: Params = None,
+    seq_len: Annotated[Optional[int], typer.Option(
+        help="Add the MACs of a forward pass and the memory to train: the length of the input's free (null) "
+             "time axis (default: the spec's own).", show_default=False)] = None,
+    batch: Annotated[Optional[int], typer.Option(
+        help="Add the cost, for a batch of this many samples (default 1).", show_default=False)] = None,
+    dtype: Annotated[Optional[str], typer.Option(
+        help="Add the cost, every weight in float32|float16|bfloat16|float64|int8 (default: float32, or a "
+             "checkpoint's own dtypes).", show_default=False)] = None,
+    optimizer: Annotated[Optional[str], typer.Option(
+        help="Add the cost, training with none|sgd|momentum|adam|adamw|rmsprop|adagrad (default: adam; none for "
+             "int8).", show_default=False)] = None,
 ) -> None:
     """A Keras-style summary of each model spec or saved model, as model.summary() prints it; a
-    checkpoint's modules (or an ONNX model's nodes) with their counts, types and dtypes."""
+    checkpoint's modules (or an ONNX model's nodes) with their counts, types and dtypes. Any of
+    --seq-len, --batch, --dtype, --optimizer adds each layer's MACs and the memory to train."""
     from . import api
 
     shapes, counts = _output_shapes(output_shape), _params(params)
+    costing = any(x is not None for x in (seq_len, batch, dtype, optimizer))
     results, failed = [], False
     for path in specs:
+        def work(path=path):
+            spec = _warned(api.load_spec(path, shapes, counts))
+            if not costing:
+                return api.summarize(spec), None
+            from .cost.model import model_cost
+
+            return model_cost(spec, seq_len, 1 if batch is None else batch, dtype, optimizer)
+
         try:
-            work = lambda: api.summarize(_warned(api.load_spec(path, shapes, counts)))  # noqa: E731
             results.append(contained(path, work) if len(specs) > 1 else work())
         except GruParamsError as e:
             _echo_error(e)
             failed = True
-    if any(s.kind != "model" for s in results):  # read from a checkpoint's tensors
+    if any(s.kind != "model" for s, _ in results):  # read from a checkpoint's tensors
         from . import render_checkpoint as tensors
     if format is Format.json:
-        data = [tensors.checkpoint_dict(s, expand) if s.kind != "model" else render.summary_dict(s, expand=expand)
-                for s in results]
+        data = [tensors.checkpoint_dict(s, expand, cost) if s.kind != "model" else
+                render.summary_dict(s, expand=expand, cost=cost) for s, cost in results]
         if data:
             typer.echo(render.dumps(data[0] if len(specs) == 1 else data))
     elif format is Format.markdown:
-        typer.echo("\n".join(tensors.checkpoint_markdown(s, expand) if s.kind != "model" else
-                             render.summary_markdown(s, show_trainable=show_trainable, expand=expand)
-                             for s in results), nl=False)
+        typer.echo("\n".join(tensors.checkpoint_markdown(s, expand, cost) if s.kind != "model" else
+                             render.summary_markdown(s, show_trainable=show_trainable, expand=expand, cost=cost)
+                             for s, cost in results), nl=False)
     else:
         import shutil
 
         columns = shutil.get_terminal_size().columns  # as Keras sizes its summary
-        for s in results:
+        for s, cost in results:
             if s.kind != "model":
-                typer.echo(tensors.checkpoint_text(s, expand), nl=False)
+                typer.echo(tensors.checkpoint_text(s, expand, cost), nl=False)
             elif sys.stdout.isatty() and s.framework == "keras":  # Keras's colours, drawn by Rich
                 from rich.console import Console
 
                 Console(highlight=False).print(render.summary_renderable(
-                    s, columns=columns, show_trainable=show_trainable, expand=expand))
+                    s, columns=columns, show_trainable=show_trainable, expand=expand, cost=cost))
             else:
-                typer.echo(render.summary_text(s, columns=columns, show_trainable=show_trainable, expand=expand), nl=False)
+                typer.echo(render.summary_text(s, columns=columns, show_trainable=show_trainable, expand=expand,
+                                               cost=cost), nl=False)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 

@@ -36,6 +36,10 @@ class Row(NamedTuple):
     # A checkpoint's tied weights: (the tensor under this module's name, the name it was first
     # stored under), counted there and not here, as torch's parameters() counts a tensor once
     shared: tuple[tuple[W, str], ...] = ()
+    # With a batch to cost (summarize's `batch`): the multiply-accumulates of one forward pass of
+    # that batch (layers/costs.py), None where not known; and a recurrent layer's of one step
+    macs: int | None = None
+    macs_per_step: int | None = None
 
     @property
     def non_trainable_params(self) -> int:
@@ -77,14 +81,15 @@ class Summary(NamedTuple):
                    if trainable is None or w.trainable == trainable)
 
 
-def summarize(spec: ModelSpec) -> Summary:
-    """The Keras summary of a spec's model. Raises `SpecError` where shapes do not fit."""
+def summarize(spec: ModelSpec, batch: int | None = None) -> Summary:
+    """The Keras summary of a spec's model. Raises `SpecError` where shapes do not fit. With a
+    `batch`, each row also has the MACs of a forward pass of that many samples (see cost/)."""
     if spec.summary is not None:  # a checkpoint: read from its tensors, nothing to infer
         return spec.summary
     if spec.source is not None:
         raise SpecError(spec.source[1], "stands for a saved file, which load_spec reads (a spec's text alone "
                                         "cannot be summarized)")
-    s = _functional(spec) if spec.inputs is not None else _sequential(spec)
+    s = _functional(spec, batch=batch) if spec.inputs is not None else _sequential(spec, batch)
     return s._replace(rows=tuple(map(_keras2_freeze, s.rows))) if spec.keras2 else s
 
 
@@ -97,10 +102,11 @@ def _keras2_freeze(row: Row, frozen: bool = False) -> Row:
                         children=tuple(_keras2_freeze(c, True) for c in row.children))
 
 
-def _sequential(spec: ModelSpec) -> Summary:
+def _sequential(spec: ModelSpec, batch: int | None) -> Summary:
     # PyTorch: nn.Sequential names its modules by index; torchinfo shows a batch of 1
     torch = spec.framework == "pytorch"
     names = _ModuleNames((id(layer), str(i)) for i, layer in enumerate(spec.layers)) if torch else _names(spec.layers)
+    names.batch = batch
     batch = 1 if torch else None
     _unique(spec.layers, names)
     input_shape = (batch, *_input_shape(spec))
@@ -159,11 +165,14 @@ def _call(layer: LayerSpec, default: Ref) -> _Call:
     return _Call(positional, keywords, tuple(tensors))
 
 
-def _functional(spec: ModelSpec, names: dict | None = None, called_on: list | None = None) -> Summary:
+def _functional(spec: ModelSpec, names: dict | None = None, called_on: list | None = None,
+                batch: int | None = None) -> Summary:
     """A graph of layers: each built once its inputs are, and listed as Keras's map_graph
     lists `model.layers` (keras/src/ops/function.py). A model used as a layer gets the
     names of the whole model and the shapes it is `called_on`, one per input."""
-    names = _names(spec.layers) if names is None else names
+    if names is None:
+        names = _names(spec.layers)
+        names.batch = batch
     names.update((id(i), i.name) for i in spec.inputs)
     if called_on is not None:
         declared = [(None, *i.shape) for i in spec.inputs]
@@ -218,7 +227,7 @@ def _every_output(ref: Ref, rows: dict) -> tuple[Ref, ...]:
 
 
 def _input_row(i: InputSpec) -> Row:
-    return Row(i.name, "InputLayer", (None, *i.shape), 0, 0, True, (), (), (), i.where.line)
+    return Row(i.name, "InputLayer", (None, *i.shape), 0, 0, True, (), (), (), i.where.line, macs=0)
 
 
 def _shapes(value, rows: dict):
@@ -336,6 +345,7 @@ class _Names(dict):
     built so far: a wrapper holds copies of its layers' tensors, so nesting multiplies them."""
 
     tensors = 0
+    batch: int | None = None  # the batch whose MACs each row gets; None: no MACs
 
     def built(self, spec: LayerSpec, weights: tuple) -> None:
         self.tensors += len(weights)
@@ -408,6 +418,7 @@ def _build(spec: LayerSpec, shape, name: str, names, call: dict | None = None) -
     except ArgumentError as e:
         raise SpecError(spec.where, f"{e}") from None
     weights = built.weights  # a wrapper's come from its nested layers, frozen as they were built
+    macs, per_step = _macs(spec, shape, built, call or {}, names.batch)
     names.built(spec, weights)
     if spec.kind.freezes_own_weights and not spec.kind.nested and not trainable:
         weights = tuple(w._replace(trainable=False) for w in weights)
@@ -422,7 +433,39 @@ def _build(spec: LayerSpec, shape, name: str, names, call: dict | None = None) -
         children=built.children,
         gates=built.gates,
         line=spec.where.line,
+        macs=macs,
+        macs_per_step=per_step,
     )
+
+
+def _macs(spec: LayerSpec, shape, built: Built, call: dict, batch: int | None) -> tuple[int | None, int | None]:
+    """The layer's MACs rule over its shapes with the batch axis at `batch`, if every other axis
+    is known; else (None, None)."""
+    rule = spec.kind.macs
+    if batch is None or rule is None:
+        return None, None
+    tensors = {k: v for k, v in call.items() if spec.kind.call.get(k) in (TENSOR, TENSORS)}
+    for k in spec.kind.positional:
+        if k in call:
+            tensors[k] = call[k]
+    try:
+        sized = (_batched(shape, batch), built._replace(output=_batched(built.output, batch)),
+                 {k: _batched(v, batch) for k, v in tensors.items()})
+    except ValueError:  # an axis is not known
+        return None, None
+    cost = rule(spec.args, sized[0], sized[1], **{**call, **sized[2]})
+    return (cost, None) if cost is None or isinstance(cost, int) else (cost.macs, cost.per_step)
+
+
+def _batched(shape, batch: int):
+    """`shape` (or a list of shapes, or None) with its batch axis at `batch`; ValueError if another axis is unknown."""
+    if shape is None:
+        return None
+    if isinstance(shape, list):
+        return [_batched(s, batch) for s in shape]
+    if None in shape[1:]:
+        raise ValueError(shape)
+    return (batch, *shape[1:])
 
 
 def _size(w: W) -> int:

@@ -257,8 +257,9 @@ def footer_lines(s) -> list[tuple[str, int, int]]:
             ("Non-trainable params", s.non_trainable_params, s.bytes(False))]
 
 
-def _summary_layout(columns: int, show_trainable: bool, graph: bool = False):
-    """Header, alignment, column widths and line length, as print_summary computes them."""
+def _summary_layout(columns: int, show_trainable: bool, graph: bool = False, macs: int = 0):
+    """Header, alignment, column widths and line length, as print_summary computes them; with
+    `macs`, the widest MACs cell, a MACs column last, as wide as it needs beside Keras's."""
     line_length, positions = 88, [0.45, 0.80, 1.0]
     header, alignment = ["Layer (type)", "Output Shape", "Param #"], ["left", "left", "right"]
     if graph:  # a functional model that is not a chain
@@ -275,7 +276,17 @@ def _summary_layout(columns: int, show_trainable: bool, graph: bool = False):
     for pos in positions:
         widths.append(int(pos * line_length) - current)
         current += widths[-1]
+    if macs:
+        header.append("MACs")
+        alignment.append("right")
+        widths.append(max(macs, 4) + 3)  # its text, the cell's padding and border
+        line_length += widths[-1]
     return header, alignment, widths, line_length
+
+
+def _macs_width(cells: list, cost) -> int:
+    """The widest MACs cell (the last of each row), or 0 without a cost."""
+    return max((len(row[-1][0]) for row in cells), default=1) if cost is not None else 0
 
 
 def _walk(s, expand: bool):
@@ -297,7 +308,7 @@ def _gate_label(g) -> str:
     return f"{g.direction + ' ' if g.direction else ''}gate {g.gate} ({g.name})"
 
 
-def _summary_cells(s, show_trainable: bool, expand: bool, markup: bool = True):
+def _summary_cells(s, show_trainable: bool, expand: bool, markup: bool = True, macs: bool = False):
     """Each table row as (plain text, Rich markup) per cell: Keras's colours in the markup
     (the markup is "" when `markup` is False: plain text needs neither it nor Rich)."""
     if markup:
@@ -324,7 +335,7 @@ def _summary_cells(s, show_trainable: bool, expand: bool, markup: bool = True):
         if not hasattr(item, "class_name"):  # a gate
             label = prefix + _gate_label(item)
             rows.append([(label, escape(label)), ("", ""), (f"{item.params:,}", number(f"{item.params:,}"))]
-                        + [("", "")] * (s.graph + show_trainable))
+                        + [("", "")] * (s.graph + show_trainable + macs))
             continue
         cells = [(f"{prefix}{item.name} ({item.class_name})",
                   f"{escape(prefix + item.name)} ([color(33)]{escape(item.class_name)}[/])"),
@@ -336,6 +347,10 @@ def _summary_cells(s, show_trainable: bool, expand: bool, markup: bool = True):
             flag = "-" if not item.weights else "Y" if item.trainable else "N"
             colour = {"-": "[bold]-[/]", "Y": "[bold][color(34)]Y[/][/]", "N": "[bold][color(9)]N[/][/]"}[flag]
             cells.append((flag, colour))
+        if macs:
+            from .render_cost import macs_cell
+
+            cells.append((macs_cell(item), number(macs_cell(item))))
         rows.append(cells)
     return rows
 
@@ -368,7 +383,7 @@ def _footer(s) -> list[tuple[str, str]]:
     return out
 
 
-def summary_renderable(s, *, columns: int = 80, show_trainable: bool = False, expand: bool = False):
+def summary_renderable(s, *, columns: int = 80, show_trainable: bool = False, expand: bool = False, cost=None):
     """The summary as tf.keras prints it (keras/src/utils/summary_utils.py print_summary):
     same widths for a terminal `columns` wide, same table, same footer, same colours;
     `expand` adds the layers inside wrappers and the gates of recurrent layers."""
@@ -377,16 +392,26 @@ def summary_renderable(s, *, columns: int = 80, show_trainable: bool = False, ex
     from rich.table import Column, Table
     from rich.text import Text
 
-    header, alignment, widths, line_length = _summary_layout(columns, show_trainable, s.graph)
+    rows = _summary_cells(s, show_trainable, expand, macs=cost is not None)
+    header, alignment, widths, line_length = _summary_layout(columns, show_trainable, s.graph, _macs_width(rows, cost))
     table = Table(*(Column(h, justify=a, width=w) for h, a, w in zip(header, alignment, widths)),
                   width=line_length, show_lines=True)
-    for cells in _summary_cells(s, show_trainable, expand):
+    for cells in rows:
         table.add_row(*(markup for _, markup in cells))
     lines = [Text.from_markup(f'[bold]Model: "{escape(s.name)}"[/]'), table]
-    return Group(*lines, *(Text.from_markup(markup) for _, markup in _footer(s)))
+    return Group(*lines, *(Text.from_markup(markup) for _, markup in _footer(s)),
+                 *(Text(f" {line}") for line in _cost_footer(cost)))
 
 
-def summary_text(s, *, columns: int = 80, show_trainable: bool = False, expand: bool = False) -> str:
+def _cost_footer(cost) -> list[str]:
+    if cost is None:
+        return []
+    from .render_cost import cost_lines
+
+    return cost_lines(cost)
+
+
+def summary_text(s, *, columns: int = 80, show_trainable: bool = False, expand: bool = False, cost=None) -> str:
     """The summary as plain text: as Keras prints it when not on a terminal, or for a
     PyTorch spec as torchinfo prints it.
 
@@ -395,14 +420,16 @@ def summary_text(s, *, columns: int = 80, show_trainable: bool = False, expand: 
     column widths and wrapping rules (a test holds the two to the same output); anything
     else goes through Rich."""
     if s.framework == "pytorch":
-        return torchinfo_text(s, expand=expand)
-    header, alignment, widths, line_length = _summary_layout(columns, show_trainable, s.graph)
-    rows = [[plain for plain, _ in cells] for cells in _summary_cells(s, show_trainable, expand, markup=False)]
+        return torchinfo_text(s, expand=expand, cost=cost)
+    cells = _summary_cells(s, show_trainable, expand, markup=False, macs=cost is not None)
+    header, alignment, widths, line_length = _summary_layout(columns, show_trainable, s.graph,
+                                                             _macs_width(cells, cost))
+    rows = [[plain for plain, _ in row] for row in cells]
     if not (s.name.isascii() and all(cell.replace("└", "").isascii() for row in rows for cell in row)):
-        return _rich_text(summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand),
-                          columns)
+        return _rich_text(summary_renderable(s, columns=columns, show_trainable=show_trainable, expand=expand,
+                                             cost=cost), columns)
     lines = [f'Model: "{s.name}"', *_box_table(header, alignment, widths, line_length, rows)]
-    return "\n".join(lines + [plain for plain, _ in _footer(s)]) + "\n"
+    return "\n".join(lines + [plain for plain, _ in _footer(s)] + [f" {x}" for x in _cost_footer(cost)]) + "\n"
 
 
 def _rich_text(renderable, columns: int) -> str:
@@ -528,21 +555,23 @@ def _torchinfo_params(row, depth: int) -> str:
     return f"{leftover:,}" if leftover > 0 else "--"
 
 
-def torchinfo_text(s, expand: bool = False) -> str:
+def torchinfo_text(s, expand: bool = False, cost=None) -> str:
     """A PyTorch spec as torchinfo's summary() prints it (torchinfo/formatting.py): a row a
     module to depth 3, the modules inside one under it in the order forward calls them, a frozen
     module's count in parentheses, every module's tensors under --expand as verbose=2 shows
-    them, and the parameter totals. torchinfo's mult-adds and activation sizes come from running
-    the model, not from its parameters, and are left out."""
+    them, and the parameter totals. With a `cost`, torchinfo's Mult-Adds column and `Total
+    mult-adds` line hold gru-params's MACs (torchinfo's own figures differ: `compare --macs`);
+    its activation sizes are left out."""
+    from .render_cost import macs_cell, torchinfo_mult_adds
     listed = list(_torchinfo_rows(s))
     # FormattingOptions.set_layer_name_width: the longest `Name: depth-index` and its indent,
     # rounded up to a multiple of 5, if it reaches 40
     longest = max([len(s.name) + 1] + [len(f"{r.class_name}: {d}-{i}") + 5 * d + 1 for d, i, r in listed])
     width = 40 if longest < 40 else -(-longest // 5) * 5
-    rule = "=" * (width + 50)
+    rule = "=" * (width + 50 + 26 * (cost is not None))
 
-    def row(name: str, shape: str, params: str) -> str:
-        return f"{name:<{width}} {shape:<25} {params:<25}".rstrip()
+    def row(name: str, shape: str, params: str, macs: str = "") -> str:
+        return f"{name:<{width}} {shape:<25} {params:<25}{f' {macs:<25}' if cost is not None else ''}".rstrip()
 
     def shape_list(shape) -> str:  # torchinfo prints `--` for a module that never ran (ModuleList)
         return "[" + ", ".join(str(d) for d in shape) + "]" if shape else "--"
@@ -550,14 +579,15 @@ def torchinfo_text(s, expand: bool = False) -> str:
     def indent(depth: int) -> str:
         return "├─" if depth == 1 else "│    " * (depth - 1) + "└─"
 
-    lines = [rule, row("Layer (type:depth-idx)", "Output Shape", "Param #"), rule]
+    lines = [rule, row("Layer (type:depth-idx)", "Output Shape", "Param #", "Mult-Adds"), rule]
     # the model's own row: its class, which a spec names with `name` (the file's stem by default)
-    lines.append(row(s.name, shape_list(s.rows[-1].output_shape), "--"))
+    lines.append(row(s.name, shape_list(s.rows[-1].output_shape), "--", "--"))
     for depth, i, r in listed:
         if depth > _TORCHINFO_DEPTH:
             continue
+        macs = "--" if r.macs == 0 or r.children else macs_cell(r)
         lines.append(row(f"{indent(depth)}{r.class_name}: {depth}-{i}", shape_list(r.output_shape),
-                         _torchinfo_params(r, depth)))
+                         _torchinfo_params(r, depth), macs))
         if expand:
             for j, w in enumerate(r.weights):
                 branch = "└─" if j == len(r.weights) - 1 else "├─"
@@ -565,14 +595,19 @@ def torchinfo_text(s, expand: bool = False) -> str:
     # "Params size" counts the tensors of the modules with no module inside them only
     leaf_params = sum(r.params for _, _, r in listed if _torchinfo_leaf(r))
     lines += [rule, f"Total params: {s.total_params:,}", f"Trainable params: {s.trainable_params:,}",
-              f"Non-trainable params: {s.non_trainable_params:,}", rule,
-              f"Params size (MB): {leaf_params * BYTES_PER_PARAM / 1e6:.2f}", rule]
-    return "\n".join(lines) + "\n"
+              f"Non-trainable params: {s.non_trainable_params:,}"]
+    if cost is not None:
+        lines.append(torchinfo_mult_adds(cost.macs))
+    lines += [rule, f"Params size (MB): {leaf_params * BYTES_PER_PARAM / 1e6:.2f}", rule]
+    return "\n".join(lines + _cost_footer(cost)) + "\n"
 
 
-def summary_dict(s, expand: bool = False) -> dict:
+def summary_dict(s, expand: bool = False, cost=None) -> dict:
     """The JSON object of `gru-params summary --format json` (DESIGN.md, Contracts); with
-    `expand`, each layer's weights, gates and wrapped layers too."""
+    `expand`, each layer's weights, gates and wrapped layers too; with a `cost`, each layer's
+    MACs and the model's (render_cost.py)."""
+    if cost is not None:
+        from .render_cost import cost_dict, row_dict
 
     def layer(row) -> dict:
         out = {
@@ -587,6 +622,8 @@ def summary_dict(s, expand: bool = False) -> dict:
         }
         if s.functional:
             out["connected_to"] = list(row.connected_to)
+        if cost is not None:
+            out.update(row_dict(row))
         if expand:
             out["weights"] = [{"name": w.name, "shape": list(w.shape), "params": math.prod(w.shape),
                                "trainable": w.trainable} for w in row.weights]
@@ -606,28 +643,36 @@ def summary_dict(s, expand: bool = False) -> dict:
         "total_params": s.total_params,
         "trainable_params": s.trainable_params,
         "non_trainable_params": s.non_trainable_params,
+        **(cost_dict(cost) if cost is not None else {}),
     }
 
 
-def summary_markdown(s, *, show_trainable: bool = False, expand: bool = False) -> str:
+def summary_markdown(s, *, show_trainable: bool = False, expand: bool = False, cost=None) -> str:
+    if cost is not None:
+        from .render_cost import macs_cell
+    macs = cost is not None
     header = (["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if s.graph else [])
-              + (["Trainable"] if show_trainable else []))
+              + (["Trainable"] if show_trainable else []) + (["MACs"] if macs else []))
     rows = []
     for depth, item in _walk(s, expand):
         prefix = "   " * (depth - 1) + "└ " if depth else ""
         if not hasattr(item, "class_name"):  # a gate
-            rows.append([prefix + _gate_label(item), "", f"{item.params:,}"] + [""] * (s.graph + show_trainable))
+            rows.append([prefix + _gate_label(item), "", f"{item.params:,}"] + [""] * (s.graph + show_trainable + macs))
             continue
         cells = [f"{prefix}{item.name} ({item.class_name})", f"`{fmt(item.output_shape)}`", f"{item.params:,}"]
         if s.graph:
             cells.append(_connections(item, depth, False)[0])
         if show_trainable:
             cells.append("-" if not item.weights else "Y" if item.trainable else "N")
+        if macs:
+            cells.append(macs_cell(item))
         rows.append(cells)
-    align = ["---", "---", "---:"] + (["---"] if s.graph else []) + ([":---:"] if show_trainable else [])
+    align = (["---", "---", "---:"] + (["---"] if s.graph else []) + ([":---:"] if show_trainable else [])
+             + (["---:"] if macs else []))
     lines = [f'### Model: "{s.name}"', ""]
     lines += ["| " + " | ".join(r) + " |" for r in (header, align, *rows)]
     lines += [""] + [f"- {label}: **{n:,}** ({readable_bytes(size)})" for label, n, size in footer_lines(s)]
+    lines += [f"- {line}" for line in _cost_footer(cost)]
     return "\n".join(lines) + "\n"
 
 
@@ -655,6 +700,10 @@ def check_dict(results) -> dict:
             entry.update(name=r.summary.name, total_params=r.summary.total_params,
                          trainable_params=r.summary.trainable_params,
                          non_trainable_params=r.summary.non_trainable_params)
+        if r.cost is not None:
+            from .render_cost import cost_dict
+
+            entry.update(cost_dict(r.cost))
         entry["problems"] = [{"key": p.key, "expected": p.expected, "actual": p.actual, "line": p.where.line,
                               "message": p.message} for p in r.problems]
         if r.error is not None:

@@ -104,21 +104,30 @@ def _legend(s, expand: bool) -> list[str]:
     return ["", "A gate row is its slice of each tensor (" + " + ".join(parts) + "), in the framework's gate order."]
 
 
-def checkpoint_text(s, expand: bool = False) -> str:
+def _cost_lines(cost) -> list[str]:
+    """With a cost: its memory (and why its MACs are not known), under the footer."""
+    if cost is None:
+        return []
+    from .render_cost import cost_lines
+
+    return cost_lines(cost)
+
+
+def checkpoint_text(s, expand: bool = False, cost=None) -> str:
     rows = _rows(s, expand)
     total = ["Total", "", f"{s.total_params:,}", ""]
     table = _text_table(_header(s), rows, total, first_right=2, last_right=2)
-    return "\n".join([_title(s), "", *table, *_legend(s, expand), "", *_footer(s)]) + "\n"
+    return "\n".join([_title(s), "", *table, *_legend(s, expand), "", *_footer(s), *_cost_lines(cost)]) + "\n"
 
 
-def checkpoint_markdown(s, expand: bool = False) -> str:
+def checkpoint_markdown(s, expand: bool = False, cost=None) -> str:
     lines = [f"### {_title(s)}", ""]
     lines += _md_table(_header(s), [[c.replace("|", "\\|") for c in r] for r in _rows(s, expand)])
-    lines += _legend(s, expand) + [""] + [f"- {line}" for line in _footer(s)]
+    lines += _legend(s, expand) + [""] + [f"- {line}" for line in _footer(s) + _cost_lines(cost)]
     return "\n".join(lines) + "\n"
 
 
-def checkpoint_dict(s, expand: bool = False) -> dict:
+def checkpoint_dict(s, expand: bool = False, cost=None) -> dict:
     """The JSON of a checkpoint's summary: the contract of specs (name, framework, layers with
     name, type and params, the totals), each row's attributes as keys of its own
     (hidden_size, input_size, num_layers, bidirectional, proj_size ...), and its tensors."""
@@ -147,4 +156,11 @@ def checkpoint_dict(s, expand: bool = False) -> dict:
         "non_trainable_params": s.non_trainable_params,
         "buffer_values": sum(math.prod(b.shape) for r in s.rows for b in r.buffers),
         "params_bytes": s.bytes(),
+        **(_cost_dict(cost) if cost is not None else {}),
     }
+
+
+def _cost_dict(cost) -> dict:
+    from .render_cost import cost_dict
+
+    return cost_dict(cost)

@@ -48,6 +48,17 @@ class Check(NamedTuple):
     where: Where
 
 
+class Compute(NamedTuple):
+    """`compute:` the sequence, batch, dtype and optimizer that `budget`'s compute and memory
+    limits are for (cost/model.py); None: the default."""
+
+    seq_len: int | None
+    batch: int
+    dtype: str | None
+    optimizer: str | None
+    where: Where
+
+
 class ModelSpec(NamedTuple):
     path: str
     name: str
@@ -67,6 +78,7 @@ class ModelSpec(NamedTuple):
     # `source:` a spec that stands for a saved file: its path, relative to the spec's folder
     # resolved, and where the spec says it; sources.load reads it and keeps this spec's checks
     source: tuple[str, Where] | None = None
+    compute: Compute | None = None  # `compute:`, for the budget's max_macs, ..., max_training_bytes
 
     @property
     def keras2(self) -> bool:
@@ -76,14 +88,17 @@ class ModelSpec(NamedTuple):
         return self.framework == "keras2"
 
 
-TOP_KEYS = ("name", "framework", "input", "inputs", "layers", "outputs", "expect", "budget", "source")
-SOURCE_KEYS = ("name", "source", "expect", "budget")  # a spec that stands for a saved file
+TOP_KEYS = ("name", "framework", "input", "inputs", "layers", "outputs", "expect", "budget", "compute", "source")
+SOURCE_KEYS = ("name", "source", "expect", "budget", "compute")  # a spec that stands for a saved file
 KERAS = ("keras", "keras2")  # the frameworks whose models are Keras models
 CALL_KEYS = frozenset({"inputs"}.union(*(k.call for k in registry.KINDS.values())))
 _REF = re.compile(r"(.+)\[(\d+)\]")
 FRAMEWORKS = tuple(registry.REGISTRIES)
 EXPECT_KEYS = ("total_params", "trainable_params", "non_trainable_params", "layers")
-BUDGET_KEYS = ("max_params", "max_trainable_params")
+BUDGET_KEYS = ("max_params", "max_trainable_params", "max_macs", "max_flops", "max_weight_bytes",
+               "max_training_bytes")
+COST_BUDGETS = frozenset(BUDGET_KEYS[2:])  # need the cost (cost/model.py), at `compute`
+COMPUTE_KEYS = ("seq_len", "batch", "dtype", "optimizer")
 
 
 def from_text(text: str, path: str = "<spec>") -> ModelSpec:
@@ -132,6 +147,7 @@ def from_node(root: Node | None, path: str) -> ModelSpec:
         expect=_checks(top.value.get("expect"), path, "expect", EXPECT_KEYS),
         budget=_checks(top.value.get("budget"), path, "budget", BUDGET_KEYS),
         where=Where(path, root.line, root.column),
+        compute=_compute(top.value.get("compute"), path),
         inputs=inputs,
         outputs=_refs(top.value["outputs"], path, "outputs") if "outputs" in top.value else (),
     )
@@ -156,6 +172,7 @@ def _source_spec(top: Node, path: str) -> ModelSpec:
         expect=_checks(top.value.get("expect"), path, "expect", EXPECT_KEYS),
         budget=_checks(top.value.get("budget"), path, "budget", BUDGET_KEYS),
         where=Where(path, top.line, top.column),
+        compute=_compute(top.value.get("compute"), path),
         source=(os.path.join(os.path.dirname(path), os.path.expanduser(node.value)), where),
     )
 
@@ -320,10 +337,37 @@ def _checks(node: Node | None, path: str, block: str, allowed) -> tuple[Check, .
     return tuple(out)
 
 
+def _compute(node: Node | None, path: str) -> Compute | None:
+    """`compute: {seq_len, batch, dtype, optimizer}`, each checked where it is written."""
+    if node is None:
+        return None
+    from .cost.memory import CHOICES, OPTIMIZERS
+
+    _mapping(node, path, "compute", "`compute`", COMPUTE_KEYS)
+    given = node.value
+    values = {}
+    for key in ("seq_len", "batch"):
+        if key in given:
+            v = given[key].value
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise SpecError(_at(given[key], path, f"compute.{key}"), f"expected a whole number >= 1, got {shown(v)}")
+            values[key] = v
+    for key, choices in (("dtype", CHOICES), ("optimizer", tuple(OPTIMIZERS))):
+        if key in given:
+            v = given[key].value
+            if not isinstance(v, str) or v not in choices:
+                raise SpecError(_at(given[key], path, f"compute.{key}"), f"expected one of {', '.join(choices)}, "
+                                f"got {shown(v)}" + (closest(v, choices) if isinstance(v, str) else ""))
+            values[key] = v
+    return Compute(values.get("seq_len"), values.get("batch", 1), values.get("dtype"), values.get("optimizer"),
+                   _at(node, path, "compute"))
+
+
 def _count(node: Node, path: str, keypath: str, key: str) -> Check:
     v = node.value
     if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-        raise SpecError(_at(node, path, keypath), f"expected a parameter count (a whole number >= 0), got {shown(v)}")
+        what = "a whole number >= 0" if key in COST_BUDGETS else "a parameter count (a whole number >= 0)"
+        raise SpecError(_at(node, path, keypath), f"expected {what}, got {shown(v)}")
     return Check(key, v, _at(node, path, keypath))
 
 

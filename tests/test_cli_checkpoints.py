@@ -296,7 +296,7 @@ def test_spec_source_beside_layers_is_an_error(spec_folder):
     result = run("summary", spec)
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (f"Error: {spec}:2:1: layers: `layers` does not go with `source`: the saved file says what "
-                             "the model is; a spec with `source` takes name, source, expect, budget\n")
+                             "the model is; a spec with `source` takes name, source, expect, budget, compute\n")
 
 
 def test_spec_source_naming_another_spec_is_an_error(spec_folder):

@@ -40,7 +40,7 @@ CASES = {
     "missing_layers": ("input: [28, 28]\n", "1:1: missing `layers`: the list of layers, in order"),
     "unknown_top_key": ("input: [28, 28]\nlayer:\n  - GRU: {units: 5}\n",
                         "2:1: layer: unknown key `layer` in the spec (did you mean `layers`?); "
-                        "expected name, framework, input, inputs, layers, outputs, expect, budget, source"),
+                        "expected name, framework, input, inputs, layers, outputs, expect, budget, compute, source"),
     "duplicate_key": (GOOD_HEAD + "  - GRU: {units: 5, units: 6}\n", "3:21: duplicate key `units` (first at line 3)"),
     "duplicate_name": (GOOD_HEAD + "  - GRU: {units: 5, return_sequences: true}\n  - GRU: {units: 5, name: gru}\n",
                        "4:5: layers[1].GRU: duplicate name `gru` (also layers[0].GRU, line 3); "

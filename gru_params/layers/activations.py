@@ -4,7 +4,7 @@ one with weights."""
 from __future__ import annotations
 
 from ..errors import ArgumentError
-from .base import REQUIRED, Built, Kind, W, identity, layer_args
+from .base import REQUIRED, Built, Kind, W, identity, layer_args, no_products
 from .checks import activation, axis_arg, number, setting
 from .shapes import known
 
@@ -38,7 +38,7 @@ def _prelu_build(cfg, shape, nested):
     return Built(shape, (W("alpha", alpha),))
 
 
-KINDS = (
+KINDS = no_products(
     Kind("Activation", layer_args(activation=(activation, REQUIRED)), identity),
     Kind("ReLU", layer_args(max_value=(_optional_at_least_zero, None), negative_slope=(_at_least_zero, 0.0),
                             threshold=(_at_least_zero, 0.0)), identity),

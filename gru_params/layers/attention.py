@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..errors import ArgumentError, boolean, fmt, positive_int
+from . import costs
 from .base import Built, INIT, Kind, REQUIRED, TENSOR, TENSORS, W, layer_args
 from .checks import anything, fraction, one_of, optional_int, optional_ints_list, optional_positive_int
 from .shapes import known, min_ndim, several
@@ -97,6 +98,37 @@ def _gqa_build(cfg, shape, nested, value=None, key=None, query_mask=None, value_
     return Built([query, scores] if return_attention_scores else query, _projected(cfg, kernels, (features,), q, h))
 
 
+def _attention_macs(dot_scores: bool):
+    """Attention, AdditiveAttention: the weighted sum of values (a matmul); the scores are a
+    matmul of query and key for Attention's score_mode dot, and elementwise (a tanh of sums)
+    for concat and for AdditiveAttention."""
+
+    def rule(cfg, shape, built, **call) -> int:
+        query, value, *key = shape
+        dot = dot_scores and cfg["score_mode"] == "dot"
+        return costs.sequence_attention(query, (key or [value])[0], 1, query[-1] if dot else 0, value[-1])
+
+    return rule
+
+
+def _projected_macs(heads_key: str, size_keys: tuple[str, str]):
+    """MultiHeadAttention, GroupedQueryAttention on (batch, steps, features) tensors attended
+    over the steps: each projection's kernel once at each of its input's positions (query and
+    gate: the query's; key; value; the output: the query's), then the scores and the weighted
+    sum for each query head. Other attention_axes: unknown."""
+
+    def rule(cfg, shape, built, value=None, key=None, **call) -> int | None:
+        if len(shape) != 3 or cfg.get("attention_axes") not in (None, (1,), [1], (-2,), [-2]):
+            return None
+        key = value if key is None else key
+        at = {"query": shape, "gate": shape, "key": key, "value": value, "attention_output": shape}
+        projections = sum(costs.positions(at[w.name.split("/")[0]]) * costs.products([w]) for w in built.weights)
+        k, v = (cfg[s] or cfg[size_keys[0]] for s in size_keys)
+        return projections + costs.sequence_attention(shape, key, cfg[heads_key], k, v)
+
+    return rule
+
+
 _ATTENTION_OPTIONS = dict(use_bias=(boolean, True), sliding_window=(optional_positive_int, None),
                           flash_attention=(anything, None), use_gate=(boolean, False))
 
@@ -106,18 +138,21 @@ _ATTENTION_OPTIONS = dict(use_bias=(boolean, True), sliding_window=(optional_pos
 # Layer.trainable_weights; its sublayers are made in build(), after `trainable` was set)
 KINDS = (
     Kind("Attention", layer_args(use_scale=(boolean, False), score_mode=(one_of("dot", "concat"), "dot"), **_ATTENTION_ARGS),
-         _attention(lambda query: (), True), call=_ATTENTION_CALL, many_inputs=True),
+         _attention(lambda query: (), True), call=_ATTENTION_CALL, many_inputs=True, macs=_attention_macs(True)),
     Kind("AdditiveAttention", layer_args(use_scale=(boolean, True), score_mode=(one_of("dot", "concat"), "dot"),
                                     **_ATTENTION_ARGS),
-         _attention(lambda query: (known(query, -1, "query features"),), False), call=_ATTENTION_CALL, many_inputs=True),
+         _attention(lambda query: (known(query, -1, "query features"),), False), call=_ATTENTION_CALL, many_inputs=True,
+         macs=_attention_macs(False)),
     Kind("MultiHeadAttention", layer_args(
         num_heads=(positive_int, REQUIRED), key_dim=(positive_int, REQUIRED), value_dim=(optional_positive_int, None),
         output_shape=(optional_ints_list, None), attention_axes=(anything, None), **_ATTENTION_OPTIONS,
-        **_ATTENTION_ARGS, **INIT), _mha_build, call=_MHA_CALL, positional=("value", "key"), freezes_own_weights=False),
+        **_ATTENTION_ARGS, **INIT), _mha_build, call=_MHA_CALL, positional=("value", "key"), freezes_own_weights=False,
+        macs=_projected_macs("num_heads", ("key_dim", "value_dim"))),
     Kind("GroupedQueryAttention", layer_args(
         head_dim=(positive_int, REQUIRED), num_query_heads=(positive_int, REQUIRED),
         num_key_value_heads=(positive_int, REQUIRED), **_ATTENTION_OPTIONS, **_ATTENTION_ARGS, **INIT),
-        _gqa_build, call=_MHA_CALL, positional=("value", "key"), freezes_own_weights=False),
+        _gqa_build, call=_MHA_CALL, positional=("value", "key"), freezes_own_weights=False,
+        macs=_projected_macs("num_query_heads", ("head_dim", "head_dim"))),
 )
 # keras.layers exports GroupedQueryAttention as GroupQueryAttention; saved files name the class
 ALIASES = {"GroupQueryAttention": "GroupedQueryAttention"}

@@ -8,6 +8,7 @@ from typing import Callable, NamedTuple
 from ..errors import boolean, positive_int
 from ..formulas import GateCount
 from .checks import anything, input_shape_arg, one_of, setting, text
+from .costs import zero
 
 
 Shape = tuple  # (None, 28, 75)
@@ -49,6 +50,9 @@ class Kind(NamedTuple):
     many_inputs: bool = False  # called on a list of tensors (merges, attention)
     positional: tuple[str, ...] = ()  # call arguments that may also come after the input, in order
     class_arg: str | None = None  # the argument that names the class a summary prints (a custom layer's)
+    # The multiply-accumulates of one forward pass (layers/costs.py); None: not known, which a
+    # summary says rather than guess (a Lambda runs any code)
+    macs: Callable | None = None
 
 
 REQUIRED = object()
@@ -85,6 +89,12 @@ DATA_FORMAT = (one_of(None, "channels_last", "channels_first"), None)
 
 def identity(cfg, shape, nested):
     return Built(shape)
+
+
+def no_products(*kinds: Kind) -> tuple[Kind, ...]:
+    """Kinds whose layers multiply no matrices (elementwise, reshaping, pooling, normalization,
+    lookups): 0 MACs, where a kind declares no other rule."""
+    return tuple(k if k.macs is not None else k._replace(macs=zero) for k in kinds)
 
 
 def registry(*kinds: Kind) -> dict[str, Kind]:

@@ -5,9 +5,10 @@ base_conv_transpose.py, base_depthwise_conv.py and base_separable_conv.py."""
 from __future__ import annotations
 
 from ..errors import ArgumentError, boolean, positive_int
+from . import costs
 from .base import DATA_FORMAT, INIT, REQUIRED, Built, Kind, W, layer_args
 from .checks import activation, ints, one_of, optional_ints, setting
-from .shapes import conv_length, image, with_channels
+from .shapes import channels_first, conv_length, image, with_channels
 
 
 def _checked(cfg, rank: int) -> None:
@@ -121,24 +122,27 @@ _POINTWISE_SETTINGS = dict(pointwise_initializer=(setting, "glorot_uniform"), po
 
 def _conv_kind(rank: int) -> Kind:
     return Kind(f"Conv{rank}D", layer_args(filters=(positive_int, REQUIRED), **_window(rank, rank == 1),
-                                           groups=(positive_int, 1), **INIT), _conv(rank))
+                                           groups=(positive_int, 1), **INIT), _conv(rank),
+                macs=costs.convolution(channels_first))
 
 
 def _transpose_kind(rank: int) -> Kind:
     return Kind(f"Conv{rank}DTranspose", layer_args(filters=(positive_int, REQUIRED), **_window(rank, False),
                                                     output_padding=(optional_ints(rank, 0), None), **INIT),
-                _conv_transpose(rank))
+                _conv_transpose(rank), macs=costs.convolution(channels_first, transposed=True))
 
 
 def _depthwise_kind(rank: int) -> Kind:
     return Kind(f"DepthwiseConv{rank}D", layer_args(**_window(rank, False), depth_multiplier=(positive_int, 1),
-                                                    **_DEPTHWISE_SETTINGS), _depthwise(rank))
+                                                    **_DEPTHWISE_SETTINGS), _depthwise(rank),
+                macs=costs.convolution(channels_first))
 
 
 def _separable_kind(rank: int) -> Kind:
     return Kind(f"SeparableConv{rank}D", layer_args(filters=(positive_int, REQUIRED), **_window(rank, False),
                                                     depth_multiplier=(positive_int, 1), **_DEPTHWISE_SETTINGS,
-                                                    **_POINTWISE_SETTINGS), _separable(rank))
+                                                    **_POINTWISE_SETTINGS), _separable(rank),
+                macs=costs.convolution(channels_first))
 
 
 KINDS = (

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from ..errors import ArgumentError, boolean, fmt, positive_int
 from ..formulas import count_layer
-from . import keras2_locally_connected
-from .base import REQUIRED, Built, Kind, Shape, W, identity, layer_args, registry
+from . import costs, keras2_locally_connected
+from .base import REQUIRED, Built, Kind, Shape, W, identity, layer_args, no_products, registry
 from .checks import anything, axis_arg, number, one_of, optional_int, optional_positive_int, setting
 from .recurrent import KINDS as KERAS3_RECURRENT, RECURRENT as KERAS3_RECURRENT_CLASSES
 from .recurrent import bidirectional_directions, check_initial_state
@@ -85,7 +85,7 @@ def _cudnn(kind: str, states: int) -> Kind:
                recurrent_constraint=(setting, None), bias_constraint=(setting, None),
                return_sequences=(boolean, False), return_state=(boolean, False), go_backwards=(boolean, False),
                stateful=(boolean, False), time_major=(boolean, False))
-    return Kind(f"CuDNN{kind.upper()}", layer_args(**own), build, call=_BIDIRECTIONAL.call)
+    return Kind(f"CuDNN{kind.upper()}", layer_args(**own), build, call=_BIDIRECTIONAL.call, macs=costs.recurrent())
 
 
 # Bidirectional may wrap these in Keras 2
@@ -209,7 +209,7 @@ _RANDOM_RESIZE = layer_args(factor=(_factor, REQUIRED), interpolation=(_interpol
                             rng_type=(one_of(None, "stateful", "stateless", "legacy_stateful"), None))
 
 
-KINDS = (
+KINDS = no_products(  # the rest: normalization, an activation, resizing
     _BIDIRECTIONAL._replace(build=_bidirectional_build),
     _cudnn("lstm", 2),
     _cudnn("gru", 1),
@@ -217,7 +217,7 @@ KINDS = (
     Kind("SyncBatchNormalization", _SYNC_BATCH_NORM, _sync_batch_norm_build),
     Kind("RandomFourierFeatures", layer_args(output_dim=(positive_int, REQUIRED), kernel_initializer=(_rbf_kernel, "gaussian"),
                                              scale=(_positive_scale, None), trainable=(boolean, False)),
-         _random_fourier_features_build),
+         _random_fourier_features_build, macs=costs.unknown),  # tf_keras only: no product seen here
     Kind("ThresholdedReLU", layer_args(theta=(_non_negative, 1.0)), identity),
     Kind("RandomHeight", _RANDOM_RESIZE, _resized(-3)),
     Kind("RandomWidth", _RANDOM_RESIZE, _resized(-2)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ..errors import ArgumentError, boolean, fmt, positive_int
+from . import costs
 from .base import DATA_FORMAT, INIT, REQUIRED, Built, Kind, W, layer_args
 from .checks import activation, ints, one_of
 from .shapes import conv_length, image, with_channels
@@ -60,7 +61,8 @@ def _locally_connected(rank: int):
     return Kind(f"LocallyConnected{rank}D", layer_args(
         filters=(positive_int, REQUIRED), kernel_size=(ints(rank), REQUIRED), strides=(ints(rank), (1,) * rank),
         padding=(one_of("valid", "same"), "valid"), data_format=DATA_FORMAT, activation=(activation, None),
-        use_bias=(boolean, True), **INIT, implementation=(one_of(1, 2, 3), 1)), build)
+        use_bias=(boolean, True), **INIT, implementation=(one_of(1, 2, 3), 1)), build,
+        macs=costs.unknown)  # implementations 2 and 3 multiply a masked kernel: not one count
 
 
 KINDS = (_locally_connected(1), _locally_connected(2))

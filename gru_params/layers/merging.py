@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ArgumentError, boolean, fmt
-from .base import Built, Kind, REQUIRED, Shape, layer_args
+from .base import Built, Kind, REQUIRED, Shape, layer_args, no_products
 from .checks import integer
 from .shapes import several
 
@@ -70,7 +70,7 @@ def _dot_build(cfg, shape, nested):
     return Built(tuple(out + [1] if len(out) == 1 else out))
 
 
-KINDS = (
+KINDS = no_products(
     Kind("Concatenate", layer_args(axis=(integer, -1)), _concatenate_build, many_inputs=True),
     Kind("Add", layer_args(), _elementwise(), many_inputs=True),
     Kind("Subtract", layer_args(), _elementwise(2), many_inputs=True),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ArgumentError, boolean
+from . import costs
 from .base import Built, Kind, REQUIRED
 from .checks import anything, text
 
@@ -29,8 +30,9 @@ def _functional_model_build(cfg, shape, nested):
 
 KINDS = (
     Kind("Sequential", dict(layers=(anything, REQUIRED), name=(text, None), trainable=(boolean, True),
-                            dtype=(anything, None)), sequential_build, ("layers",)),
+                            dtype=(anything, None)), sequential_build, ("layers",),
+         macs=costs.children),
     # `model` is the inner spec (inputs, layers, outputs) as the spec parser reads it
     Kind("Functional", dict(model=(anything, REQUIRED), name=(text, None), trainable=(boolean, True)),
-         _functional_model_build, ("model",), many_inputs=True),
+         _functional_model_build, ("model",), many_inputs=True, macs=costs.children),
 )

@@ -4,7 +4,8 @@ GroupNormalization, RMSNormalization, UnitNormalization, and the SpectralNormali
 from __future__ import annotations
 
 from ..errors import ArgumentError, boolean, positive_int
-from .base import REQUIRED, Built, Kind, W, identity, layer_args
+from . import costs
+from .base import REQUIRED, Built, Kind, W, identity, layer_args, no_products
 from .checks import anything, axis_arg, integer, number, setting
 from .shapes import feature_axis, known
 
@@ -62,7 +63,7 @@ def _groups(key, value):
     return value
 
 
-KINDS = (
+KINDS = no_products(
     Kind("GroupNormalization", layer_args(
         groups=(_groups, 32), axis=(integer, -1), epsilon=(number, 0.001), center=(boolean, True),
         scale=(boolean, True), beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"),
@@ -71,7 +72,7 @@ KINDS = (
     Kind("RMSNormalization", layer_args(axis=(axis_arg, -1), epsilon=(number, 1e-06)), _rms_norm_build),
     Kind("UnitNormalization", layer_args(axis=(axis_arg, -1)), identity),
     Kind("SpectralNormalization", layer_args(layer=(anything, REQUIRED), power_iterations=(positive_int, 1)),
-         _spectral_norm_build, ("layer",)),
+         _spectral_norm_build, ("layer",), macs=costs.children),  # inference: the layer as it is
     Kind("BatchNormalization", layer_args(
         axis=(integer, -1), momentum=(number, 0.99), epsilon=(number, 0.001), center=(boolean, True),
         scale=(boolean, True), beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"),

@@ -4,7 +4,7 @@ and 3 spatial dimensions. No pooling layer has weights."""
 from __future__ import annotations
 
 from ..errors import ArgumentError, boolean
-from .base import DATA_FORMAT, REQUIRED, Built, Kind, layer_args
+from .base import DATA_FORMAT, REQUIRED, Built, Kind, layer_args, no_products
 from .checks import ints, one_of, optional_ints
 from .shapes import conv_length, image, with_channels
 
@@ -63,7 +63,7 @@ def _pool_args(rank: int, default) -> dict:
                 padding=(one_of("valid", "same"), "valid"), data_format=DATA_FORMAT)
 
 
-KINDS = (
+KINDS = no_products(
     *(Kind(f"MaxPooling{_NAMES[r]}", layer_args(**_pool_args(r, (2,) * r)), _pooling(r)) for r in (1, 2, 3)),
     *(Kind(f"AveragePooling{_NAMES[r]}", layer_args(**_pool_args(r, REQUIRED)), _pooling(r)) for r in (1, 2, 3)),
     *(Kind(f"Global{op}Pooling{_NAMES[r]}", layer_args(data_format=DATA_FORMAT, keepdims=(boolean, False)), _global(r))

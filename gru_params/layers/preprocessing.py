@@ -6,7 +6,8 @@ change neither (factors, value ranges, fill modes) are taken as given."""
 from __future__ import annotations
 
 from ..errors import ArgumentError, boolean, fmt, positive_int, shown
-from .base import DATA_FORMAT, REQUIRED, Built, Kind, W, identity, layer_args
+from . import costs
+from .base import DATA_FORMAT, REQUIRED, Built, Kind, W, identity, layer_args, no_products
 from .checks import anything, axis_arg, non_negative_int, number, one_of, optional_int, optional_positive_int, text
 from .models import sequential_build
 from .shapes import channels_first, conv_length, known, ndim, several
@@ -253,7 +254,7 @@ _LOOKUP = dict(max_tokens=(optional_int, None), num_oov_indices=(non_negative_in
                has_input_vocabulary=(anything, None), salt=(anything, None),
                oov_method=(one_of("floormod", "farmhash"), "floormod"))
 
-KINDS = (
+KINDS = no_products(
     Kind("CategoryEncoding", layer_args(num_tokens=(optional_positive_int, None),
                                         output_mode=(one_of("multi_hot", "one_hot", "count"), "multi_hot"),
                                         sparse=(boolean, False)), _category_encoding_build),
@@ -288,15 +289,15 @@ KINDS = (
         fft_length=(positive_int, 2048), sequence_stride=(positive_int, 512), sequence_length=(optional_positive_int, None),
         window=(anything, "hann"), sampling_rate=(positive_int, 16000), num_mel_bins=(positive_int, 128),
         min_freq=(number, 20.0), max_freq=(anything, None), power_to_db=(boolean, True), top_db=(anything, 80.0),
-        mag_exp=(number, 2.0), min_power=(number, 1e-10), ref_power=(number, 1.0)), _mel_spectrogram_build),
+        mag_exp=(number, 2.0), min_power=(number, 1e-10), ref_power=(number, 1.0)), _mel_spectrogram_build, macs=costs.unknown),  # an FFT, not a product
     Kind("STFTSpectrogram", layer_args(
         mode=(one_of("log", "magnitude", "psd", "real", "imag", "angle", "stft"), "log"),
         frame_length=(positive_int, 256), frame_step=(optional_positive_int, None),
         fft_length=(optional_positive_int, None), window=(anything, "hann"), periodic=(boolean, False),
         scaling=(one_of("density", "spectrum", None), "density"), padding=(one_of("valid", "same"), "valid"),
-        expand_dims=(boolean, False), data_format=DATA_FORMAT), _stft_build),
+        expand_dims=(boolean, False), data_format=DATA_FORMAT), _stft_build, macs=costs.unknown),
     # Pipeline(layers, name): its layers one after another, as in a Sequential model; no other argument
-    Kind("Pipeline", dict(layers=(anything, REQUIRED), name=(text, None)), sequential_build, ("layers",)),
+    Kind("Pipeline", dict(layers=(anything, REQUIRED), name=(text, None)), sequential_build, ("layers",), macs=costs.children),
     Kind("Rescaling", layer_args(scale=(number, REQUIRED), offset=(number, 0.0)), identity),
     _image_layer("AugMix", value_range=_RANGE, num_chains=3, chain_depth=3, factor=0.3, alpha=1.0, all_ops=True,
                  interpolation="bilinear", seed=_SEED, data_format=_FORMAT),

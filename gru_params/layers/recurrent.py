@@ -3,8 +3,11 @@ ConvLSTM layers, and the wrappers Bidirectional and TimeDistributed."""
 
 from __future__ import annotations
 
+import math
+
 from ..errors import ArgumentError, boolean, fmt, positive_int
 from ..formulas import count_layer
+from . import costs
 from .base import Built, INIT, Kind, REQUIRED, Shape, TENSOR, TENSORS, W, layer_args
 from .checks import activation, anything, fraction, ints, one_of, optional_int, setting
 from .shapes import channels_first, conv_length, fits, known, min_ndim, ndim
@@ -70,7 +73,8 @@ def _rnn_layer(class_name: str) -> Kind:
         return Built(_sequence_output(shape, (cfg["units"],), cfg, states), weights, gates=count.gates)
 
     extra = dict(use_cudnn=(anything, "auto")) if class_name != "SimpleRNN" else {}
-    return Kind(class_name, layer_args(**_CELL_ARGS[class_name], **_SEQUENCE, **extra), build, call=_RNN_CALL)
+    return Kind(class_name, layer_args(**_CELL_ARGS[class_name], **_SEQUENCE, **extra), build, call=_RNN_CALL,
+                macs=costs.recurrent())
 
 
 def _cell(class_name: str) -> Kind:
@@ -83,7 +87,7 @@ def _cell(class_name: str) -> Kind:
         return Built([(shape[0], cfg["units"])] * (1 + _STATES[class_name]), weights, gates=count.gates)
 
     args = {k: v for k, v in _CELL_ARGS[class_name].items()}
-    return Kind(f"{class_name}Cell", layer_args(**args), build, cell=True)
+    return Kind(f"{class_name}Cell", layer_args(**args), build, cell=True, macs=costs.dense)  # one step
 
 
 def _stacked_cells_build(cfg, shape, nested):
@@ -131,6 +135,14 @@ def _conv_lstm(rank: int) -> Kind:
         check_initial_state(initial_state, states)
         return Built(_sequence_output(shape, step, cfg, states), tuple(weights))
 
+    def step_macs(cfg, shape, built, **call) -> int:
+        """One step: the input and recurrent convolutions, both at the output's positions (the
+        recurrent one pads `same`), every kernel element once a position."""
+        out = built.output[0] if isinstance(built.output, list) else built.output
+        step = out[2:] if cfg["return_sequences"] else out[1:]
+        first = channels_first(cfg)
+        return shape[0] * math.prod(step[1:] if first else step[:-1]) * costs.products(built.weights)
+
     args = layer_args(
         filters=(positive_int, REQUIRED), kernel_size=(ints(rank), REQUIRED), strides=(ints(rank), (1,) * rank),
         padding=(one_of("valid", "same"), "valid"), data_format=(one_of(None, "channels_last", "channels_first"), None),
@@ -139,7 +151,8 @@ def _conv_lstm(rank: int) -> Kind:
         recurrent_dropout=(fraction, 0.0), seed=(optional_int, None), **INIT, **_RECURRENT_INIT,
         **_SEQUENCE,
     )
-    return Kind(f"ConvLSTM{rank}D", args, build, freezes_own_weights=False, call=_RNN_CALL)
+    return Kind(f"ConvLSTM{rank}D", args, build, freezes_own_weights=False, call=_RNN_CALL,
+                macs=costs.over_steps(step_macs))
 
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
@@ -215,13 +228,15 @@ KINDS = (
     _cell("SimpleRNN"),
     _cell("LSTM"),
     _cell("GRU"),
-    Kind("StackedRNNCells", layer_args(cells=(anything, REQUIRED)), _stacked_cells_build, ("cells",), cell=True),
+    Kind("StackedRNNCells", layer_args(cells=(anything, REQUIRED)), _stacked_cells_build, ("cells",), cell=True,
+         macs=costs.children),
     Kind("RNN", layer_args(cell=(anything, REQUIRED), **_SEQUENCE),
-         _rnn_build, ("cell",), call=_RNN_CALL),
+         _rnn_build, ("cell",), call=_RNN_CALL, macs=costs.over_steps(costs.children)),
     Kind("Bidirectional", layer_args(layer=(anything, REQUIRED), merge_mode=(one_of("concat", "sum", "mul", "ave", None), "concat"),
                                 weights=(anything, None), backward_layer=(anything, None)),
-         bidirectional_build, ("layer", "backward_layer"), call=_RNN_CALL),
-    Kind("TimeDistributed", layer_args(layer=(anything, REQUIRED)), _time_distributed_build, ("layer",)),
+         bidirectional_build, ("layer", "backward_layer"), call=_RNN_CALL, macs=costs.children),
+    Kind("TimeDistributed", layer_args(layer=(anything, REQUIRED)), _time_distributed_build, ("layer",),
+         macs=costs.time_distributed),
     _conv_lstm(1),
     _conv_lstm(2),
     _conv_lstm(3),

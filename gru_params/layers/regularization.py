@@ -3,7 +3,7 @@ AlphaDropout, GaussianNoise, ActivityRegularization. None has weights."""
 
 from __future__ import annotations
 
-from .base import DATA_FORMAT, REQUIRED, Built, Kind, identity, layer_args
+from .base import DATA_FORMAT, REQUIRED, Built, Kind, identity, layer_args, no_products
 from .checks import anything, fraction, number, optional_int, text
 from .shapes import ndim
 
@@ -18,7 +18,7 @@ def _spatial_dropout(rank: int):
     return build
 
 
-KINDS = (
+KINDS = no_products(
     Kind("Dropout", layer_args(rate=(fraction, REQUIRED), noise_shape=(anything, None), seed=(optional_int, None)), identity),
     # SpatialDropout1D takes no **kwargs: only these four; 2D and 3D add data_format
     Kind("SpatialDropout1D", dict(rate=(fraction, REQUIRED), seed=(optional_int, None), name=(text, None),

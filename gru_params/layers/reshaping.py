@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ..errors import ArgumentError, fmt, positive_int, shown
-from .base import DATA_FORMAT, REQUIRED, Built, Kind, layer_args
+from .base import DATA_FORMAT, REQUIRED, Built, Kind, layer_args, no_products
 from .checks import int_list, ints, one_of
 from .shapes import image, ndim, with_channels
 
@@ -103,7 +103,7 @@ def _up_sampling(rank: int):
 
 _NAMES = {1: "1D", 2: "2D", 3: "3D"}
 
-KINDS = (
+KINDS = no_products(
     Kind("Cropping1D", layer_args(cropping=(_pair, (1, 1))), _cropping(1)),
     Kind("Cropping2D", layer_args(cropping=(_pairs(2), ((0, 0), (0, 0))), data_format=DATA_FORMAT), _cropping(2)),
     Kind("Cropping3D", layer_args(cropping=(_pairs(3), ((1, 1),) * 3), data_format=DATA_FORMAT), _cropping(3)),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..errors import ArgumentError, boolean, fmt, positive_int
 from ..formulas import count_layer
-from .base import Built, Kind, REQUIRED, W, registry
+from . import costs
+from .base import Built, Kind, REQUIRED, W, no_products, registry
 from .checks import anything, fraction, integer, number, one_of, optional_int
 from .torch_modules import DROPOUT, LAYER_NORM, LINEAR, MODULES, features_in
 from .torch_transformer import TRANSFORMERS
@@ -36,7 +37,7 @@ def _torch_rnn(class_name: str) -> Kind:
                 proj_size=(integer, 0) if class_name == "LSTM" else (no_projection, 0), trainable=(boolean, True))
     if class_name == "RNN":
         args["nonlinearity"] = (one_of("tanh", "relu"), "tanh")
-    return Kind(class_name, args, build)
+    return Kind(class_name, args, build, macs=costs.recurrent())
 
 
 def _torch_embedding(cfg, shape, nested):
@@ -59,13 +60,13 @@ def _torch_cell(class_name: str) -> Kind:
     args = dict(input_size=(optional_int, None), hidden_size=(positive_int, REQUIRED), bias=(boolean, True))
     if class_name == "RNNCell":
         args["nonlinearity"] = (one_of("tanh", "relu"), "tanh")
-    return Kind(class_name, {**args, **_TORCH_COMMON}, build)
+    return Kind(class_name, {**args, **_TORCH_COMMON}, build, macs=costs.dense)  # one step
 
 
 _TORCH_COMMON = dict(device=(anything, None), dtype=(anything, None), trainable=(boolean, True))
 
 
-TORCH_KINDS: dict[str, Kind] = registry(
+TORCH_KINDS: dict[str, Kind] = registry(*no_products(  # the rest: lookups, normalization, elementwise
     _torch_rnn("RNN"),
     _torch_rnn("LSTM"),
     _torch_rnn("GRU"),
@@ -81,4 +82,4 @@ TORCH_KINDS: dict[str, Kind] = registry(
     LAYER_NORM,
     *MODULES,
     *TRANSFORMERS,
-)
+))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ..errors import ArgumentError, boolean, fmt, positive_int, shown
+from . import costs
 from .base import Built, Kind, REQUIRED, W, identity
 from .checks import anything, fraction, integer, number, one_of, optional_int, optional_ints_list
 from .shapes import known
@@ -336,28 +337,32 @@ def _softmax_dim(cfg, shape, nested):
 
 
 INPLACE = dict(inplace=(boolean, False))
+_CHANNELS_FIRST = lambda cfg: True  # noqa: E731 torch's layout, (batch, channels, *spatial)
 TRAINABLE = dict(trainable=(boolean, True))
 
 # The modules the transformer layers are made of (torch_transformer.py), and modules of their own
 LINEAR = Kind("Linear", dict(in_features=(optional_int, None), out_features=(positive_int, REQUIRED),
-                             bias=(boolean, True), **COMMON), _linear)
-DROPOUT = Kind("Dropout", dict(p=(fraction, 0.5), **INPLACE, **TRAINABLE), identity)
+                             bias=(boolean, True), **COMMON), _linear, macs=costs.dense)
+DROPOUT = Kind("Dropout", dict(p=(fraction, 0.5), **INPLACE, **TRAINABLE), identity, macs=costs.zero)
 LAYER_NORM = Kind("LayerNorm", dict(normalized_shape=(optional_ints_list, None), eps=(number, 1e-05),
-                                    elementwise_affine=(boolean, True), bias=(boolean, True), **COMMON), _layer_norm)
+                                    elementwise_affine=(boolean, True), bias=(boolean, True), **COMMON), _layer_norm,
+                  macs=costs.zero)
 
 
 MODULES = (
     Kind("Identity", dict(TRAINABLE), identity),
     Kind("Bilinear", dict(in1_features=(positive_int, REQUIRED), in2_features=(positive_int, REQUIRED),
-                          out_features=(positive_int, REQUIRED), bias=(boolean, True), **COMMON), _bilinear),
+                          out_features=(positive_int, REQUIRED), bias=(boolean, True), **COMMON), _bilinear,
+         macs=costs.unknown),  # its second input is not in a Sequential
     Kind("EmbeddingBag", dict(num_embeddings=(positive_int, REQUIRED), embedding_dim=(positive_int, REQUIRED),
                               max_norm=(anything, None), norm_type=(number, 2.0), scale_grad_by_freq=(boolean, False),
                               mode=(one_of("sum", "mean", "max"), "mean"), sparse=(boolean, False),
                               include_last_offset=(boolean, False), padding_idx=(optional_int, None), **COMMON),
          _embedding_bag),
-    Kind("Conv1d", _conv_args(1), _conv(1)),
-    Kind("Conv2d", _conv_args(2), _conv(2)),
-    Kind("ConvTranspose1d", _conv_args(1, transposed=True), _conv(1, transposed=True)),
+    Kind("Conv1d", _conv_args(1), _conv(1), macs=costs.convolution(_CHANNELS_FIRST)),
+    Kind("Conv2d", _conv_args(2), _conv(2), macs=costs.convolution(_CHANNELS_FIRST)),
+    Kind("ConvTranspose1d", _conv_args(1, transposed=True), _conv(1, transposed=True),
+         macs=costs.convolution(_CHANNELS_FIRST, transposed=True)),
     Kind("MaxPool1d", {**_pool_args(1, "max"), **TRAINABLE}, _pool(1, True)),
     Kind("MaxPool2d", {**_pool_args(2, "max"), **TRAINABLE}, _pool(2, True)),
     Kind("AvgPool1d", {**_pool_args(1, "avg"), **TRAINABLE}, _pool(1, False)),

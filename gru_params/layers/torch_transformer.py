@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from ..errors import ArgumentError, boolean, fmt, positive_int
 from ..limits import MAX_NUM_LAYERS
+from . import costs
 from .base import Built, Kind, REQUIRED, W
 from .checks import anything, fraction, number, one_of, optional_positive_int
 from .shapes import known
@@ -96,11 +97,23 @@ def _attention(cfg, shape, nested):
     return Built(shape, tuple(weights))
 
 
+def _attention_macs(cfg, shape, built, **call) -> int:
+    """The input projections (query, key, value), the scores and weighted sum of every head, and
+    out_proj. torch reads a 3D input as (batch, sequence) with batch_first, else as (sequence,
+    batch); bias_k / bias_v and a zero attention add a key each."""
+    projections = costs.positions(shape) * costs.products(built.weights)
+    batch, length = (1, shape[0]) if len(shape) == 2 else (shape[0], shape[1]) if cfg["batch_first"] else (
+        shape[1], shape[0])
+    keys = length + cfg["add_bias_kv"] + cfg["add_zero_attn"]
+    e = cfg["embed_dim"]
+    return projections + costs.sequence_attention((batch, length, e), (batch, keys, e), 1, e, e)
+
+
 MULTIHEAD_ATTENTION = Kind("MultiheadAttention", dict(
     embed_dim=(positive_int, REQUIRED), num_heads=(positive_int, REQUIRED), dropout=(fraction, 0.0),
     bias=(boolean, True), add_bias_kv=(boolean, False), add_zero_attn=(boolean, False),
     kdim=(optional_positive_int, None), vdim=(optional_positive_int, None), batch_first=(boolean, False),
-    **COMMON), _attention)
+    **COMMON), _attention, macs=_attention_macs)
 
 
 # ---- TransformerEncoderLayer, TransformerDecoderLayer ----------------------------------------
@@ -154,7 +167,7 @@ def _module_list(cfg, shape, nested):
     return _modules(cfg, (), built, list(built))
 
 
-MODULE_LIST = Kind("ModuleList", dict(modules=(anything, REQUIRED), **TRAINABLE), _module_list)
+MODULE_LIST = Kind("ModuleList", dict(modules=(anything, REQUIRED), **TRAINABLE), _module_list, macs=costs.children)
 
 
 def _num_layers(key, value):
@@ -189,10 +202,11 @@ def _sequential(cfg, shape, nested):
 
 TRANSFORMERS = (
     MULTIHEAD_ATTENTION,
-    Kind("TransformerEncoderLayer", _transformer_layer_args(), _transformer_layer(decoder=False)),
-    Kind("TransformerDecoderLayer", _transformer_layer_args(), _transformer_layer(decoder=True)),
+    Kind("TransformerEncoderLayer", _transformer_layer_args(), _transformer_layer(decoder=False), macs=costs.children),
+    Kind("TransformerDecoderLayer", _transformer_layer_args(), _transformer_layer(decoder=True), macs=costs.children),
     Kind("TransformerEncoder", dict(encoder_layer=(anything, REQUIRED), num_layers=(_num_layers, REQUIRED),
                                     norm=(anything, None), enable_nested_tensor=(boolean, True),
-                                    mask_check=(boolean, True), **TRAINABLE), _encoder, ("encoder_layer", "norm")),
-    Kind("Sequential", dict(layers=(anything, REQUIRED), **TRAINABLE), _sequential, ("layers",)),
+                                    mask_check=(boolean, True), **TRAINABLE), _encoder, ("encoder_layer", "norm"),
+         macs=costs.children),
+    Kind("Sequential", dict(layers=(anything, REQUIRED), **TRAINABLE), _sequential, ("layers",), macs=costs.children),
 )

@@ -53,7 +53,7 @@ def load(path, output_shapes: dict | None = None, params: dict | None = None) ->
         raise SpecError(where, str(error)) from None
     name = spec.name or saved.name
     summary = saved.summary._replace(name=name) if saved.summary is not None else None
-    return saved._replace(name=name, expect=spec.expect, budget=spec.budget, summary=summary)
+    return saved._replace(name=name, expect=spec.expect, budget=spec.budget, compute=spec.compute, summary=summary)
 
 
 def _read(path: str, output_shapes: dict | None, params: dict | None) -> ModelSpec:

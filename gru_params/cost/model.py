@@ -1,0 +1,107 @@
+"""What a whole model costs: the MACs of a forward pass over a batch (each row's, by the rule its
+layer kind declares, layers/costs.py) and the memory to train it, at a sequence length, batch,
+dtype and optimizer (pure)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..errors import ArgumentError, SpecError, positive_int
+from .memory import Memory, memory_of_summary
+
+
+class ModelCost(NamedTuple):
+    seq_len: int | None  # the length the MACs are for: given, or the input's own time axis
+    batch: int
+    macs: int | None  # None when a row's MACs are not known (`unknown` says which)
+    unknown: tuple[str, ...]  # "lambda (Lambda): ...", the rows without MACs and why
+    memory: Memory
+    dtype: str | None  # None: each weight's stored dtype (a checkpoint's), float32 elsewhere
+    optimizer: str
+
+    @property
+    def flops(self) -> int | None:
+        return None if self.macs is None else 2 * self.macs
+
+
+def default_optimizer(dtype: str | None) -> str:
+    """adam, or none for int8 (an integer weight has no gradient to train with)."""
+    return "none" if dtype == "int8" else "adam"
+
+
+def at_length(spec, seq_len: int | None):
+    """`spec` with `seq_len` on the first axis of each input that leaves it free (null). An input
+    whose first axis is fixed keeps it; a different `seq_len` is an error, as is one for a
+    checkpoint, which has no input."""
+    if seq_len is None:
+        return spec
+    seq_len = positive_int("seq_len", seq_len)
+    if spec.summary is not None:
+        raise ArgumentError(f"{spec.path} holds tensors, not layers: it has no input for --seq-len (MACs need a "
+                            "model: a spec, or a saved Keras model)")
+    from ..infer import _input_shape  # the input as the first layer may give it (Keras 2's input_shape)
+
+    def filled(shape: tuple, where) -> tuple:
+        if not shape:
+            raise SpecError(where, f"the input {list(shape)} has no time axis for --seq-len {seq_len}")
+        if shape[0] is None:
+            return (seq_len, *shape[1:])
+        if shape[0] != seq_len:
+            raise SpecError(where, f"the input {_shown(shape)} fixes the time axis at {shape[0]}, not --seq-len "
+                                   f"{seq_len}; write `null` there to give the length on the command line")
+        return shape
+
+    if spec.inputs is not None:
+        return spec._replace(inputs=tuple(i._replace(shape=filled(i.shape, i.where)) for i in spec.inputs))
+    return spec._replace(input=filled(tuple(_input_shape(spec)), spec.where))
+
+
+def _free_length(spec) -> bool:
+    from ..infer import _input_shape
+
+    shapes = [i.shape for i in spec.inputs] if spec.inputs else [tuple(_input_shape(spec))]
+    return any(s and s[0] is None for s in shapes)
+
+
+def _shown(shape) -> str:
+    return "[" + ", ".join("null" if d is None else str(d) for d in shape) + "]"
+
+
+TOKEN_READERS = frozenset({"Embedding", "ReversibleEmbedding", "TextVectorization"})
+
+
+def time_axis(spec) -> int | None:
+    """The input's own length: the first axis of the (first) input, fixed, when the input is a
+    sequence: of vectors (two axes or more), or of tokens that an embedding reads first."""
+    from ..infer import _input_shape
+
+    shape = spec.inputs[0].shape if spec.inputs else tuple(_input_shape(spec))
+    tokens = not spec.inputs and spec.layers and spec.layers[0].kind.class_name in TOKEN_READERS
+    return shape[0] if shape and (len(shape) >= 2 or tokens) and shape[0] is not None else None
+
+
+def model_cost(spec, seq_len: int | None = None, batch: int = 1, dtype: str | None = None,
+               optimizer: str | None = None):
+    """The summary of `spec` at `seq_len` with each row's MACs for `batch` samples, and its
+    `ModelCost`. A checkpoint (no layers, no shapes) gets its memory only, its MACs unknown."""
+    from ..infer import summarize
+
+    batch = positive_int("batch", batch)
+    optimizer = default_optimizer(dtype) if optimizer is None else optimizer
+    if dtype is None and spec.summary is None:
+        dtype = "float32"  # a model's weights have no stored dtype; a checkpoint's have theirs
+    if spec.summary is not None:
+        at_length(spec, seq_len)  # refuses --seq-len
+        summary = spec.summary
+        unknown = ("a checkpoint holds tensors, not layers and shapes: its MACs need the model as a spec",)
+    else:
+        spec = at_length(spec, seq_len)
+        summary = summarize(spec, batch)
+        unknown = tuple(f"{r.name} ({r.class_name})" for r in summary.rows if r.macs is None)
+        if unknown and _free_length(spec):
+            unknown = ("the input's time axis is free (null): give its length with --seq-len (compute.seq_len in "
+                       "a spec)",)
+    macs = None if unknown else sum(r.macs for r in summary.rows)
+    length = seq_len if seq_len is not None else None if spec.summary is not None else time_axis(spec)
+    cost = ModelCost(length, batch, macs, unknown, memory_of_summary(summary, dtype, optimizer), dtype, optimizer)
+    return summary, cost
