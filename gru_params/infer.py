@@ -40,6 +40,8 @@ class Row(NamedTuple):
     # that batch (layers/costs.py), None where not known; and a recurrent layer's of one step
     macs: int | None = None
     macs_per_step: int | None = None
+    # and the values its forward pass keeps for backward, an estimate: (in the model's dtype, int64)
+    kept: tuple[int, int] | None = None
 
     @property
     def non_trainable_params(self) -> int:
@@ -227,7 +229,7 @@ def _every_output(ref: Ref, rows: dict) -> tuple[Ref, ...]:
 
 
 def _input_row(i: InputSpec) -> Row:
-    return Row(i.name, "InputLayer", (None, *i.shape), 0, 0, True, (), (), (), i.where.line, macs=0)
+    return Row(i.name, "InputLayer", (None, *i.shape), 0, 0, True, (), (), (), i.where.line, macs=0, kept=(0, 0))
 
 
 def _shapes(value, rows: dict):
@@ -418,10 +420,10 @@ def _build(spec: LayerSpec, shape, name: str, names, call: dict | None = None) -
     except ArgumentError as e:
         raise SpecError(spec.where, f"{e}") from None
     weights = built.weights  # a wrapper's come from its nested layers, frozen as they were built
-    macs, per_step = _macs(spec, shape, built, call or {}, names.batch)
     names.built(spec, weights)
     if spec.kind.freezes_own_weights and not spec.kind.nested and not trainable:
         weights = tuple(w._replace(trainable=False) for w in weights)
+    macs, per_step, kept = _costs(spec, shape, built._replace(weights=weights), call or {}, names.batch)
     return Row(
         name=name,
         class_name=spec.args[spec.kind.class_arg] if spec.kind.class_arg else spec.kind.class_name,
@@ -435,15 +437,16 @@ def _build(spec: LayerSpec, shape, name: str, names, call: dict | None = None) -
         line=spec.where.line,
         macs=macs,
         macs_per_step=per_step,
+        kept=kept,
     )
 
 
-def _macs(spec: LayerSpec, shape, built: Built, call: dict, batch: int | None) -> tuple[int | None, int | None]:
-    """The layer's MACs rule over its shapes with the batch axis at `batch`, if every other axis
-    is known; else (None, None)."""
-    rule = spec.kind.macs
-    if batch is None or rule is None:
-        return None, None
+def _costs(spec: LayerSpec, shape, built: Built, call: dict, batch: int | None) -> tuple:
+    """The layer's MACs (and those of a step) and the values it keeps for backward, by its
+    kind's rules over its shapes with the batch axis at `batch`, where every other axis is
+    known; else None."""
+    if batch is None:
+        return None, None, None
     tensors = {k: v for k, v in call.items() if spec.kind.call.get(k) in (TENSOR, TENSORS)}
     for k in spec.kind.positional:
         if k in call:
@@ -452,9 +455,13 @@ def _macs(spec: LayerSpec, shape, built: Built, call: dict, batch: int | None) -
         sized = (_batched(shape, batch), built._replace(output=_batched(built.output, batch)),
                  {k: _batched(v, batch) for k, v in tensors.items()})
     except ValueError:  # an axis is not known
-        return None, None
-    cost = rule(spec.args, sized[0], sized[1], **{**call, **sized[2]})
-    return (cost, None) if cost is None or isinstance(cost, int) else (cost.macs, cost.per_step)
+        return None, None, None
+    arguments = (spec.args, sized[0], sized[1])
+    call = {**call, **sized[2]}
+    cost = spec.kind.macs(*arguments, **call) if spec.kind.macs else None
+    kept = spec.kind.kept(*arguments, **call) if spec.kind.kept else None
+    macs, per_step = (cost, None) if cost is None or isinstance(cost, int) else (cost.macs, cost.per_step)
+    return macs, per_step, (kept, 0) if isinstance(kept, int) else kept
 
 
 def _batched(shape, batch: int):

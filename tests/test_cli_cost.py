@@ -207,12 +207,16 @@ PARAMS = 4 * (28 + 64 + 1) * 64 + 650
 
 
 def test_check_passes_within_every_compute_budget(tmp_path):
-    training = 2 * PARAMS * 2 + 2 * 4 * PARAMS  # fp16 weights and gradients, two fp32 adam states
+    # fp16 weights and gradients, two fp32 adamw states; activations as the README writes them: the
+    # LSTM's input and 7 values a unit at each step and sample, the Dense's input, 2 bytes each
+    activations = 2 * (32 * 100 * (28 + 7 * 64) + 32 * 64)
+    training = 2 * PARAMS * 2 + 2 * 4 * PARAMS + activations
     path = spec(tmp_path, BUDGETED % (LSTM_MACS, 2 * LSTM_MACS, 2 * PARAMS, training))
     result = run("check", path, "-f", "json")
     assert result.exit_code == 0, result.output
     (entry,) = json.loads(result.output)["files"]
     assert entry["ok"] and entry["macs"] == LSTM_MACS and entry["memory"]["total"] == training
+    assert entry["memory"]["activations"] == activations
     assert (entry["seq_len"], entry["batch"], entry["dtype"], entry["optimizer"]) == (100, 32, "float16", "adamw")
 
 

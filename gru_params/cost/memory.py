@@ -21,8 +21,9 @@ The convention, checked against real torch optimizers in tests/test_cost_memory.
   have no gradient and no optimizer state, and asking for an optimizer with trainable int8
   weights is an ArgumentError (use `none`, or train in a float dtype).
 
-Activations (the tensors a training step keeps for backward) are not estimated yet:
-`Memory.activations` is None and not in the total.
+- activations: the tensors a training step keeps for backward, an estimate from the layers'
+  shapes (cost/model.py, the rules in layers/costs.py), given by the caller; None (not known,
+  and not in the total) for a checkpoint, which has no shapes.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class Memory(NamedTuple):
     weights: int
     gradients: int
     optimizer: int
-    activations: int | None  # not estimated yet: None, and not in the total
+    activations: int | None  # None: not known, and not in the total
     total: int
 
 
@@ -70,24 +71,32 @@ def memory(weights: Iterable[tuple[int, bool]], dtype: str = "float32", optimize
     Raises `ArgumentError` for an unknown dtype or optimizer (naming the closest choice), an
     option the optimizer does not have, and an optimizer with trainable int8 weights.
     """
-    if not isinstance(dtype, str) or dtype not in CHOICES:
-        raise ArgumentError(f"expected one of {', '.join(CHOICES)} for `dtype`, got {shown(dtype)}"
-                            f"{closest(dtype, CHOICES)}")
+    checked_dtype(dtype)
     return _memory(((numel, trainable, dtype) for numel, trainable in weights),
                    optimizer, amsgrad=amsgrad, centered=centered)
 
 
+def checked_dtype(dtype) -> str:
+    """`dtype` if it is one of CHOICES; else an ArgumentError naming the closest."""
+    if not isinstance(dtype, str) or dtype not in CHOICES:
+        raise ArgumentError(f"expected one of {', '.join(CHOICES)} for `dtype`, got {shown(dtype)}"
+                            f"{closest(dtype, CHOICES)}")
+    return dtype
+
+
 def memory_of_summary(summary, dtype: str | None = None, optimizer: str = "adam",
-                      *, amsgrad: bool = False, centered: bool = False) -> Memory:
+                      *, amsgrad: bool = False, centered: bool = False, activations: int | None = None) -> Memory:
     """The bytes of a `Summary`'s weights (each counted once, trainable as the summary says).
     With `dtype` None, each weight is in its stored dtype where it has one (a checkpoint's),
-    else in float32; otherwise every weight is in `dtype`."""
+    else in float32; otherwise every weight is in `dtype`. `activations` (bytes) is added
+    as given."""
     weights = [(w, math.prod(w.shape)) for r in summary.rows for w in r.weights]
     if dtype is not None:
-        return memory(((n, w.trainable) for w, n in weights), dtype, optimizer,
-                      amsgrad=amsgrad, centered=centered)
-    return _memory(((n, w.trainable, w.dtype or "float32") for w, n in weights),
-                   optimizer, amsgrad=amsgrad, centered=centered)
+        m = memory(((n, w.trainable) for w, n in weights), dtype, optimizer, amsgrad=amsgrad, centered=centered)
+    else:
+        m = _memory(((n, w.trainable, w.dtype or "float32") for w, n in weights),
+                    optimizer, amsgrad=amsgrad, centered=centered)
+    return m if activations is None else m._replace(activations=activations, total=m.total + activations)
 
 
 def _memory(weights, optimizer: str, *, amsgrad: bool, centered: bool) -> Memory:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import ArgumentError, SpecError, positive_int
-from .memory import Memory, memory_of_summary
+from .memory import Memory, checked_dtype, memory_of_summary
 
 
 class ModelCost(NamedTuple):
@@ -87,6 +87,8 @@ def model_cost(spec, seq_len: int | None = None, batch: int = 1, dtype: str | No
     from ..infer import summarize
 
     batch = positive_int("batch", batch)
+    if dtype is not None:
+        checked_dtype(dtype)
     optimizer = default_optimizer(dtype) if optimizer is None else optimizer
     if dtype is None and spec.summary is None:
         dtype = "float32"  # a model's weights have no stored dtype; a checkpoint's have theirs
@@ -103,5 +105,26 @@ def model_cost(spec, seq_len: int | None = None, batch: int = 1, dtype: str | No
                        "a spec)",)
     macs = None if unknown else sum(r.macs for r in summary.rows)
     length = seq_len if seq_len is not None else None if spec.summary is not None else time_axis(spec)
-    cost = ModelCost(length, batch, macs, unknown, memory_of_summary(summary, dtype, optimizer), dtype, optimizer)
-    return summary, cost
+    kept = None if spec.summary is not None else activation_bytes(summary, dtype)
+    memory = memory_of_summary(summary, dtype, optimizer, activations=kept)
+    return summary, ModelCost(length, batch, macs, unknown, memory, dtype, optimizer)
+
+
+def activation_bytes(summary, dtype: str, from_first_trainable: bool = True) -> int | None:
+    """The bytes a training step keeps for backward: what each layer keeps (its kind's rule), in
+    `dtype`, its indices as int64, from the first layer with trainable weights on (before it,
+    nothing needs a gradient, so nothing is kept). None if a layer's is not known; 0 for int8,
+    which is not trained."""
+    if dtype == "int8":
+        return 0
+    from ..checkpoint import DTYPES
+
+    total, training = 0, not from_first_trainable
+    for row in summary.rows:
+        training = training or row.trainable_params > 0
+        if not training:
+            continue
+        if row.kept is None:
+            return None
+        total += row.kept[0] * DTYPES[dtype] + row.kept[1] * 8
+    return total

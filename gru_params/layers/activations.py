@@ -4,6 +4,7 @@ one with weights."""
 from __future__ import annotations
 
 from ..errors import ArgumentError
+from . import costs
 from .base import REQUIRED, Built, Kind, W, identity, layer_args, no_products
 from .checks import activation, axis_arg, number, setting
 from .shapes import known
@@ -49,4 +50,5 @@ KINDS = no_products(
     Kind("Softmax", layer_args(axis=(axis_arg, -1)), identity),
     Kind("PReLU", layer_args(alpha_initializer=(setting, "Zeros"), alpha_regularizer=(setting, None),
                              alpha_constraint=(setting, None), shared_axes=(_shared_axes, None)), _prelu_build),
+    kept=costs.keeps_input,
 )

@@ -3,6 +3,8 @@ GroupedQueryAttention."""
 
 from __future__ import annotations
 
+import math
+
 from typing import Callable
 
 from ..errors import ArgumentError, boolean, fmt, positive_int
@@ -111,6 +113,31 @@ def _attention_macs(dot_scores: bool):
     return rule
 
 
+def _attention_kept(cfg, shape, built, **call) -> int:
+    """Attention, AdditiveAttention: its inputs, and the scores' softmax."""
+    query, value, *key = shape
+    return costs.elements(shape) + math.prod(query[:-1]) * (key or [value])[0][-2]
+
+
+def _projected_kept(heads_key: str, size_keys: tuple[str, str]):
+    """MultiHeadAttention, GroupedQueryAttention: each projection's input and output, the
+    scores' softmax (and its dropout mask), and the output projection's input."""
+
+    def rule(cfg, shape, built, value=None, key=None, **call) -> int | None:
+        if len(shape) != 3 or cfg.get("attention_axes") not in (None, (1,), [1], (-2,), [-2]):
+            return None
+        key = value if key is None else key
+        heads = cfg[heads_key]
+        k, v = (cfg[s] or cfg[size_keys[0]] for s in size_keys)
+        batch, tq, tk = shape[0], shape[1], key[1]
+        inputs = costs.elements([shape, key, value])
+        projected = batch * heads * (tq * k + tk * k + tk * v) + batch * tq * heads * v
+        scores = batch * heads * tq * tk * (2 if cfg["dropout"] else 1)
+        return inputs + projected + scores
+
+    return rule
+
+
 def _projected_macs(heads_key: str, size_keys: tuple[str, str]):
     """MultiHeadAttention, GroupedQueryAttention on (batch, steps, features) tensors attended
     over the steps: each projection's kernel once at each of its input's positions (query and
@@ -138,21 +165,24 @@ _ATTENTION_OPTIONS = dict(use_bias=(boolean, True), sliding_window=(optional_pos
 # Layer.trainable_weights; its sublayers are made in build(), after `trainable` was set)
 KINDS = (
     Kind("Attention", layer_args(use_scale=(boolean, False), score_mode=(one_of("dot", "concat"), "dot"), **_ATTENTION_ARGS),
-         _attention(lambda query: (), True), call=_ATTENTION_CALL, many_inputs=True, macs=_attention_macs(True)),
+         _attention(lambda query: (), True), call=_ATTENTION_CALL, many_inputs=True, macs=_attention_macs(True),
+         kept=_attention_kept),
     Kind("AdditiveAttention", layer_args(use_scale=(boolean, True), score_mode=(one_of("dot", "concat"), "dot"),
                                     **_ATTENTION_ARGS),
          _attention(lambda query: (known(query, -1, "query features"),), False), call=_ATTENTION_CALL, many_inputs=True,
-         macs=_attention_macs(False)),
+         macs=_attention_macs(False), kept=_attention_kept),
     Kind("MultiHeadAttention", layer_args(
         num_heads=(positive_int, REQUIRED), key_dim=(positive_int, REQUIRED), value_dim=(optional_positive_int, None),
         output_shape=(optional_ints_list, None), attention_axes=(anything, None), **_ATTENTION_OPTIONS,
         **_ATTENTION_ARGS, **INIT), _mha_build, call=_MHA_CALL, positional=("value", "key"), freezes_own_weights=False,
-        macs=_projected_macs("num_heads", ("key_dim", "value_dim"))),
+        macs=_projected_macs("num_heads", ("key_dim", "value_dim")),
+        kept=_projected_kept("num_heads", ("key_dim", "value_dim"))),
     Kind("GroupedQueryAttention", layer_args(
         head_dim=(positive_int, REQUIRED), num_query_heads=(positive_int, REQUIRED),
         num_key_value_heads=(positive_int, REQUIRED), **_ATTENTION_OPTIONS, **_ATTENTION_ARGS, **INIT),
         _gqa_build, call=_MHA_CALL, positional=("value", "key"), freezes_own_weights=False,
-        macs=_projected_macs("num_query_heads", ("head_dim", "head_dim"))),
+        macs=_projected_macs("num_query_heads", ("head_dim", "head_dim")),
+        kept=_projected_kept("num_query_heads", ("head_dim", "head_dim"))),
 )
 # keras.layers exports GroupedQueryAttention as GroupQueryAttention; saved files name the class
 ALIASES = {"GroupQueryAttention": "GroupedQueryAttention"}

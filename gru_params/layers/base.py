@@ -53,6 +53,8 @@ class Kind(NamedTuple):
     # The multiply-accumulates of one forward pass (layers/costs.py); None: not known, which a
     # summary says rather than guess (a Lambda runs any code)
     macs: Callable | None = None
+    # The values its forward pass keeps for backward (layers/costs.py), an estimate; None: not known
+    kept: Callable | None = None
 
 
 REQUIRED = object()
@@ -91,10 +93,12 @@ def identity(cfg, shape, nested):
     return Built(shape)
 
 
-def no_products(*kinds: Kind) -> tuple[Kind, ...]:
+def no_products(*kinds: Kind, kept: Callable | None = None, **own: Callable) -> tuple[Kind, ...]:
     """Kinds whose layers multiply no matrices (elementwise, reshaping, pooling, normalization,
-    lookups): 0 MACs, where a kind declares no other rule."""
-    return tuple(k if k.macs is not None else k._replace(macs=zero) for k in kinds)
+    lookups): 0 MACs, where a kind declares no other rule; and what they keep for backward:
+    `own[class_name]`, else `kept`, where a kind declares nothing."""
+    return tuple(k._replace(macs=zero if k.macs is None else k.macs,
+                            kept=k.kept if k.kept is not None else own.get(k.class_name, kept)) for k in kinds)
 
 
 def registry(*kinds: Kind) -> dict[str, Kind]:

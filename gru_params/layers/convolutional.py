@@ -123,26 +123,27 @@ _POINTWISE_SETTINGS = dict(pointwise_initializer=(setting, "glorot_uniform"), po
 def _conv_kind(rank: int) -> Kind:
     return Kind(f"Conv{rank}D", layer_args(filters=(positive_int, REQUIRED), **_window(rank, rank == 1),
                                            groups=(positive_int, 1), **INIT), _conv(rank),
-                macs=costs.convolution(channels_first))
+                macs=costs.convolution(channels_first), kept=costs.keeps_input)
 
 
 def _transpose_kind(rank: int) -> Kind:
     return Kind(f"Conv{rank}DTranspose", layer_args(filters=(positive_int, REQUIRED), **_window(rank, False),
                                                     output_padding=(optional_ints(rank, 0), None), **INIT),
-                _conv_transpose(rank), macs=costs.convolution(channels_first, transposed=True))
+                _conv_transpose(rank), macs=costs.convolution(channels_first, transposed=True),
+                kept=costs.keeps_input)
 
 
 def _depthwise_kind(rank: int) -> Kind:
     return Kind(f"DepthwiseConv{rank}D", layer_args(**_window(rank, False), depth_multiplier=(positive_int, 1),
                                                     **_DEPTHWISE_SETTINGS), _depthwise(rank),
-                macs=costs.convolution(channels_first))
+                macs=costs.convolution(channels_first), kept=costs.keeps_input)
 
 
 def _separable_kind(rank: int) -> Kind:
     return Kind(f"SeparableConv{rank}D", layer_args(filters=(positive_int, REQUIRED), **_window(rank, False),
                                                     depth_multiplier=(positive_int, 1), **_DEPTHWISE_SETTINGS,
                                                     **_POINTWISE_SETTINGS), _separable(rank),
-                macs=costs.convolution(channels_first))
+                macs=costs.convolution(channels_first), kept=costs.keeps_input)
 
 
 KINDS = (

@@ -136,19 +136,24 @@ def _einsum_dense_build(cfg, shape, nested):
     return Built(tuple(out), tuple(_lora(cfg, weights, "kernel")))
 
 
-def _without_lora(rule):
-    """With `lora_rank`, Keras adds the two factors' product to the kernel at every call, once
-    a batch (not a sample): not counted yet, so unknown."""
+def _with_lora(rule):
+    """With `lora_rank`, the kernel Keras uses is the frozen one plus the product of the two
+    factors, computed at every call (once a batch, not a sample): (*kernel[:-1], rank) @ (rank,
+    kernel[-1]); `rule` counts the product with the kernel."""
 
     def macs(cfg, shape, built, **call):
-        return None if cfg["lora_rank"] else rule(cfg, shape, built, **call)
+        if not cfg["lora_rank"]:
+            return rule(cfg, shape, built, **call)
+        main, factors = built.weights[0], tuple(w for w in built.weights if w.name.startswith("lora_"))
+        own = built._replace(weights=tuple(w for w in built.weights if w not in factors))
+        return rule(cfg, shape, own, **call) + math.prod(main.shape) * cfg["lora_rank"]
 
     return macs
 
 
 def _einsum_macs(cfg, shape, built, **call) -> int:
-    """One einsum: the product of the sizes of every axis the product runs over (batch and
-    "..." axes included). An axis only one operand has is summed before the product."""
+    """One einsum: the product of the sizes of every axis the product runs over (the batch
+    and the axes "..." stands for included). An axis only one operand has is summed first."""
     (inputs, kernel, outputs), side = next((m.groups(), side) for form, side in _EINSUM
                                            if (m := form.fullmatch(cfg["equation"])))
     elided = len(shape) - len(inputs)
@@ -158,7 +163,7 @@ def _einsum_macs(cfg, shape, built, **call) -> int:
     out = built.output
     sizes.update((c, out[i + shift]) for i, c in enumerate(outputs) if c not in sizes)
     used = [c for c in sizes if sum(c in operand for operand in (inputs, kernel, outputs)) >= 2]
-    rest = shape[1:elided] if side == "left" else shape[len(shape) - elided:] if side == "right" else ()
+    rest = shape[:elided] if side == "left" else shape[len(shape) - elided:] if side == "right" else ()  # "..."
     return math.prod(sizes[c] for c in used) * math.prod(rest)
 
 
@@ -208,28 +213,29 @@ _EMBEDDING_ARGS = dict(input_dim=(positive_int, REQUIRED), output_dim=(positive_
 
 KINDS = (
     Kind("Embedding", layer_args(**_EMBEDDING_ARGS, input_length=(optional_int, None)), _embedding_build,
-         macs=_without_lora(costs.zero)),
+         macs=_with_lora(costs.zero), kept=costs.keeps_indices),
     Kind("ReversibleEmbedding", layer_args(**_EMBEDDING_ARGS, tie_weights=(boolean, True), reverse_dtype=(anything, None),
                                            logit_soft_cap=(anything, None)), _reversible_embedding_build,
-         macs=_without_lora(costs.zero)),  # called as an embedding; reverse=True is a call of its own
+         macs=_with_lora(costs.zero), kept=costs.keeps_indices),  # called as an embedding; reverse=True is a call of its own
     Kind("Dense", layer_args(units=(positive_int, REQUIRED), activation=(activation, None), use_bias=(boolean, True),
                         **INIT, lora_rank=(optional_int, None), lora_alpha=(anything, None),
                         quantization_config=(_not_quantized, None)),
-         _dense_build, macs=_without_lora(costs.dense)),
+         _dense_build, macs=_with_lora(costs.dense), kept=costs.keeps_input_if_trained),
     Kind("EinsumDense", layer_args(equation=(_equation, REQUIRED), output_shape=(_partial_shape, REQUIRED),
                               activation=(activation, None), bias_axes=(_bias_axes, None), **INIT,
                               lora_rank=(optional_int, None), lora_alpha=(anything, None),
                               gptq_unpacked_column_size=(anything, None), quantization_config=(_not_quantized, None)),
-         _einsum_dense_build, macs=_without_lora(_einsum_macs)),
+         _einsum_dense_build, macs=_with_lora(_einsum_macs), kept=costs.keeps_input_if_trained),
     # Called on one tensor or a list of them; `function` is code, which no count needs
     Kind("Lambda", layer_args(function=(anything, None), output_shape=(_lambda_shape, None), mask=(anything, None),
                               arguments=(anything, None)), _lambda_build, many_inputs=True,
-         macs=costs.unknown),
+         macs=costs.unknown, kept=costs.unknown),
     # Not a Keras class: a custom one, with what Keras cannot read from its config given
     Kind("CustomLayer", dict(layer_class=(text, REQUIRED), output_shape=(input_shape_arg, REQUIRED),
                              params=(non_negative_int, REQUIRED), non_trainable_params=(non_negative_int, 0),
                              name=(text, None), trainable=(boolean, True)),
-         _custom_build, many_inputs=True, class_arg="layer_class", macs=costs.unknown),
-    Kind("Masking", layer_args(mask_value=(anything, 0.0)), identity, macs=costs.zero),
-    Kind("Identity", layer_args(), identity, macs=costs.zero),
+         _custom_build, many_inputs=True, class_arg="layer_class", macs=costs.unknown,
+         kept=costs.unknown),
+    Kind("Masking", layer_args(mask_value=(anything, 0.0)), identity, macs=costs.zero, kept=costs.keeps_nothing),
+    Kind("Identity", layer_args(), identity, macs=costs.zero, kept=costs.keeps_nothing),
 )

@@ -118,3 +118,122 @@ def sequence_attention(query, keys, heads: int, key_size: int, value_size: int) 
     of values of `value_size`, per head, over (..., steps, features) tensors (the axes before
     the steps are batch axes)."""
     return math.prod(query[:-2]) * heads * query[-2] * keys[-2] * (key_size + value_size)
+
+
+# ---- what a training step keeps for backward -----------------------------------------------
+#
+# A `kept` rule, with the same arguments as a MACs rule, gives the values a layer's forward pass
+# keeps for its backward pass (torch's saved tensors, measured in tests/golden/activations.json):
+# an int for values in the model's dtype, or Kept with int64 indices besides. An estimate: the
+# README writes out each rule, and a test bounds its ratio to what torch saves.
+
+
+class Kept(NamedTuple):
+    values: int  # in the model's dtype
+    indices: int = 0  # int64: lookups' indices, max pooling's argmax
+
+
+def elements(shape) -> int:
+    """The values of a tensor, or of a list of tensors."""
+    return sum(map(elements, shape)) if isinstance(shape, list) else math.prod(shape)
+
+
+def keeps_nothing(cfg, shape, built, **call) -> int:
+    return 0
+
+
+def keeps_input(cfg, shape, built, **call) -> int:
+    """Its input (or inputs): a product needs it for its weights' gradient, an elementwise
+    function for its own (ReLU and Tanh keep their output, the same size)."""
+    return elements(shape)
+
+
+def keeps_input_if_trained(cfg, shape, built, **call) -> int:
+    """Dense, Linear: the input, which only the weights' gradient needs; nothing when frozen."""
+    return elements(shape) if any(w.trainable for w in built.weights) else 0
+
+
+def keeps_input_unless_mean(cfg, shape, built, **call) -> int:
+    """Adaptive average pooling: its input, or nothing when it pools to one value a channel (a mean)."""
+    return 0 if math.prod(built.output[2:]) == 1 else elements(shape)
+
+
+def keeps_indices(cfg, shape, built, **call) -> Kept:
+    """A lookup: the indices it read."""
+    return Kept(0, elements(shape))
+
+
+def keeps_bags(cfg, shape, built, **call) -> Kept:
+    """EmbeddingBag: its indices, the bag each belongs to, and each bag's offset and size."""
+    return Kept(0, 2 * elements(shape) + 2 * shape[0])
+
+
+def keeps_rms(cfg, shape, built, **call) -> int:
+    """RMSNorm: its input, the normalized input its scale multiplies, and a statistic a row."""
+    return 2 * elements(shape) + positions(shape)
+
+
+def keeps_input_and_argmax(cfg, shape, built, **call) -> Kept:
+    """Max pooling: its input, and where each maximum was."""
+    return Kept(elements(shape), elements(built.output))
+
+
+def keeps_input_and_row_statistics(cfg, shape, built, **call) -> int:
+    """LayerNorm, RMSNorm: the input, and a mean and a reciprocal deviation per row."""
+    return elements(shape) + 2 * positions(shape)
+
+
+def keeps_channel_mask(first: bool):
+    """Spatial dropout: one mask value a sample and channel."""
+
+    def rule(cfg, shape, built, **call) -> int:
+        return shape[0] * (shape[1] if first or (cfg.get("data_format") == "channels_first") else shape[-1])
+
+    return rule
+
+
+def keeps_children(cfg, shape, built, **call) -> Kept | None:
+    """A wrapper or a model used as a layer: what its layers keep."""
+    rows = [r for r in built.children if r is not None]
+    if any(r.kept is None for r in rows):
+        return None
+    return Kept(sum(r.kept[0] for r in rows), sum(r.kept[1] for r in rows))
+
+
+# Values a recurrent layer keeps at each step and sample, a unit at a time, beside its input:
+# torch's RNN its hidden state; GRU and LSTM (oneDNN off) 7 (gates, activations, states)
+STEP_STATES = {"simplernn": 1, "gru": 7, "lstm": 7}
+
+
+def keeps_steps(kind: str):
+    """A recurrent layer, per stacked layer and direction: its input at every step, and what its
+    gates keep (STEP_STATES a unit, and LSTM's projection P). Keras layers are one layer, one
+    direction; torch's read num_layers, bidirectional and proj_size."""
+
+    def rule(cfg, shape, built, **call) -> int:
+        n = positions(shape)  # steps x samples, whichever way the layer reads them
+        units = cfg.get("units") or cfg["hidden_size"]
+        layers, directions = cfg.get("num_layers", 1), 2 if cfg.get("bidirectional") else 1
+        proj = cfg.get("proj_size", 0)
+        kept, width = 0, shape[-1]
+        for _ in range(layers):
+            kept += directions * n * (width + STEP_STATES[kind] * units + proj)
+            width = directions * (proj or units)
+        return kept
+
+    return rule
+
+
+def keeps_steps_of_cells(cfg, shape, built, **call) -> Kept | None:
+    """keras.layers.RNN: its cell's (or cells') at every step."""
+    (row,) = built.children
+    return None if row.kept is None else Kept(shape[1] * row.kept[0], shape[1] * row.kept[1])
+
+
+def keeps_cell_step(kind: str):
+    """A cell (Keras's, torch's), one step of the batch: its input and what its gates keep."""
+
+    def rule(cfg, shape, built, **call) -> int:
+        return shape[0] * (shape[-1] + STEP_STATES[kind] * (cfg.get("units") or cfg["hidden_size"]))
+
+    return rule

@@ -85,7 +85,8 @@ def _cudnn(kind: str, states: int) -> Kind:
                recurrent_constraint=(setting, None), bias_constraint=(setting, None),
                return_sequences=(boolean, False), return_state=(boolean, False), go_backwards=(boolean, False),
                stateful=(boolean, False), time_major=(boolean, False))
-    return Kind(f"CuDNN{kind.upper()}", layer_args(**own), build, call=_BIDIRECTIONAL.call, macs=costs.recurrent())
+    return Kind(f"CuDNN{kind.upper()}", layer_args(**own), build, call=_BIDIRECTIONAL.call, macs=costs.recurrent(),
+                kept=costs.keeps_steps(kind))
 
 
 # Bidirectional may wrap these in Keras 2
@@ -221,6 +222,8 @@ KINDS = no_products(  # the rest: normalization, an activation, resizing
     Kind("ThresholdedReLU", layer_args(theta=(_non_negative, 1.0)), identity),
     Kind("RandomHeight", _RANDOM_RESIZE, _resized(-3)),
     Kind("RandomWidth", _RANDOM_RESIZE, _resized(-2)),
+    kept=costs.keeps_input, RandomHeight=costs.keeps_nothing, RandomWidth=costs.keeps_nothing,
+    RandomFourierFeatures=costs.keeps_input
 )
 
 

@@ -62,7 +62,7 @@ def _locally_connected(rank: int):
         filters=(positive_int, REQUIRED), kernel_size=(ints(rank), REQUIRED), strides=(ints(rank), (1,) * rank),
         padding=(one_of("valid", "same"), "valid"), data_format=DATA_FORMAT, activation=(activation, None),
         use_bias=(boolean, True), **INIT, implementation=(one_of(1, 2, 3), 1)), build,
-        macs=costs.unknown)  # implementations 2 and 3 multiply a masked kernel: not one count
+        macs=costs.unknown, kept=costs.keeps_input)  # implementations 2 and 3 multiply a masked kernel: not one count
 
 
 KINDS = (_locally_connected(1), _locally_connected(2))

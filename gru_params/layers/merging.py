@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 from ..errors import ArgumentError, boolean, fmt
+from . import costs
 from .base import Built, Kind, REQUIRED, Shape, layer_args, no_products
 from .checks import integer
 from .shapes import several
@@ -58,12 +61,26 @@ def _dot_axes(key, value):
     return integer(key, value)
 
 
-def _dot_build(cfg, shape, nested):
-    """keras/src/layers/merging/dot.py: the sizes along the two axes must be equal."""
-    a, b = several(shape, 2, 2)
+def _dot_axes_of(cfg, a, b) -> tuple[int, int]:
     axes = cfg["axes"]
     if isinstance(axes, int):
         axes = (axes % len(a), axes % len(b)) if axes < 0 else (axes, axes)
+    return axes
+
+
+def _dot_macs(cfg, shape, built, **call) -> int:
+    """Every output value of each sample is a dot product along the two axes (normalize's
+    scaling is elementwise): the output's values times the axis's size."""
+    a, b = shape
+    ia, ib = _dot_axes_of(cfg, a, b)
+    others = [d for i, d in enumerate(a) if i not in (0, ia)] + [d for i, d in enumerate(b) if i not in (0, ib)]
+    return a[0] * math.prod(others) * a[ia]
+
+
+def _dot_build(cfg, shape, nested):
+    """keras/src/layers/merging/dot.py: the sizes along the two axes must be equal."""
+    a, b = several(shape, 2, 2)
+    axes = _dot_axes_of(cfg, a, b)
     if not (0 <= axes[0] < len(a) and 0 <= axes[1] < len(b)) or a[axes[0]] != b[axes[1]]:
         raise ArgumentError(f"cannot take the dot product of {fmt(a)} and {fmt(b)} along axes {list(axes)}")
     out = [d for i, d in enumerate(a) if i != axes[0]] + [d for i, d in enumerate(b) if i != axes[1]][1:]
@@ -78,5 +95,8 @@ KINDS = no_products(
     Kind("Average", layer_args(), _elementwise(), many_inputs=True),
     Kind("Maximum", layer_args(), _elementwise(), many_inputs=True),
     Kind("Minimum", layer_args(), _elementwise(), many_inputs=True),
-    Kind("Dot", layer_args(axes=(_dot_axes, REQUIRED), normalize=(boolean, False)), _dot_build, many_inputs=True),
+    Kind("Dot", layer_args(axes=(_dot_axes, REQUIRED), normalize=(boolean, False)), _dot_build, many_inputs=True,
+         macs=_dot_macs),
+    kept=costs.keeps_nothing, Multiply=costs.keeps_input, Maximum=costs.keeps_input,
+    Minimum=costs.keeps_input, Dot=costs.keeps_input,
 )

@@ -31,8 +31,8 @@ def _functional_model_build(cfg, shape, nested):
 KINDS = (
     Kind("Sequential", dict(layers=(anything, REQUIRED), name=(text, None), trainable=(boolean, True),
                             dtype=(anything, None)), sequential_build, ("layers",),
-         macs=costs.children),
+         macs=costs.children, kept=costs.keeps_children),
     # `model` is the inner spec (inputs, layers, outputs) as the spec parser reads it
     Kind("Functional", dict(model=(anything, REQUIRED), name=(text, None), trainable=(boolean, True)),
-         _functional_model_build, ("model",), many_inputs=True, macs=costs.children),
+         _functional_model_build, ("model",), many_inputs=True, macs=costs.children, kept=costs.keeps_children),
 )

@@ -72,7 +72,8 @@ KINDS = no_products(
     Kind("RMSNormalization", layer_args(axis=(axis_arg, -1), epsilon=(number, 1e-06)), _rms_norm_build),
     Kind("UnitNormalization", layer_args(axis=(axis_arg, -1)), identity),
     Kind("SpectralNormalization", layer_args(layer=(anything, REQUIRED), power_iterations=(positive_int, 1)),
-         _spectral_norm_build, ("layer",), macs=costs.children),  # inference: the layer as it is
+         _spectral_norm_build, ("layer",), macs=costs.children,
+         kept=costs.keeps_children),  # inference: the layer as it is
     Kind("BatchNormalization", layer_args(
         axis=(integer, -1), momentum=(number, 0.99), epsilon=(number, 0.001), center=(boolean, True),
         scale=(boolean, True), beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"),
@@ -85,4 +86,6 @@ KINDS = no_products(
         beta_initializer=(setting, "zeros"), gamma_initializer=(setting, "ones"), beta_regularizer=(setting, None),
         gamma_regularizer=(setting, None), beta_constraint=(setting, None), gamma_constraint=(setting, None),
         rms_scaling=(boolean, False)), _layer_norm_build),
+    kept=costs.keeps_input, LayerNormalization=costs.keeps_input_and_row_statistics,
+    RMSNormalization=costs.keeps_rms,
 )

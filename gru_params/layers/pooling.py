@@ -4,6 +4,7 @@ and 3 spatial dimensions. No pooling layer has weights."""
 from __future__ import annotations
 
 from ..errors import ArgumentError, boolean
+from . import costs
 from .base import DATA_FORMAT, REQUIRED, Built, Kind, layer_args, no_products
 from .checks import ints, one_of, optional_ints
 from .shapes import conv_length, image, with_channels
@@ -70,6 +71,9 @@ KINDS = no_products(
       for op in ("Average", "Max") for r in (1, 2, 3)),
     *(Kind(f"Adaptive{op}Pooling{_NAMES[r]}", layer_args(output_size=(_output_size(r), REQUIRED), data_format=DATA_FORMAT),
            _adaptive(r)) for op in ("Average", "Max") for r in (1, 2, 3)),
+    kept=costs.keeps_input, **{f"MaxPooling{_NAMES[r]}": costs.keeps_input_and_argmax for r in (1, 2, 3)},
+    **{f"AdaptiveMaxPooling{_NAMES[r]}": costs.keeps_input_and_argmax for r in (1, 2, 3)},
+    **{f"GlobalAveragePooling{_NAMES[r]}": costs.keeps_nothing for r in (1, 2, 3)},
 )
 
 # keras/src/layers/__init__.py: the other names Keras exports for the same classes

@@ -289,15 +289,16 @@ KINDS = no_products(
         fft_length=(positive_int, 2048), sequence_stride=(positive_int, 512), sequence_length=(optional_positive_int, None),
         window=(anything, "hann"), sampling_rate=(positive_int, 16000), num_mel_bins=(positive_int, 128),
         min_freq=(number, 20.0), max_freq=(anything, None), power_to_db=(boolean, True), top_db=(anything, 80.0),
-        mag_exp=(number, 2.0), min_power=(number, 1e-10), ref_power=(number, 1.0)), _mel_spectrogram_build, macs=costs.unknown),  # an FFT, not a product
+        mag_exp=(number, 2.0), min_power=(number, 1e-10), ref_power=(number, 1.0)), _mel_spectrogram_build, macs=costs.unknown, kept=costs.unknown),  # an FFT, not a product
     Kind("STFTSpectrogram", layer_args(
         mode=(one_of("log", "magnitude", "psd", "real", "imag", "angle", "stft"), "log"),
         frame_length=(positive_int, 256), frame_step=(optional_positive_int, None),
         fft_length=(optional_positive_int, None), window=(anything, "hann"), periodic=(boolean, False),
         scaling=(one_of("density", "spectrum", None), "density"), padding=(one_of("valid", "same"), "valid"),
-        expand_dims=(boolean, False), data_format=DATA_FORMAT), _stft_build, macs=costs.unknown),
+        expand_dims=(boolean, False), data_format=DATA_FORMAT), _stft_build, macs=costs.unknown, kept=costs.unknown),
     # Pipeline(layers, name): its layers one after another, as in a Sequential model; no other argument
-    Kind("Pipeline", dict(layers=(anything, REQUIRED), name=(text, None)), sequential_build, ("layers",), macs=costs.children),
+    Kind("Pipeline", dict(layers=(anything, REQUIRED), name=(text, None)), sequential_build, ("layers",), macs=costs.children,
+         kept=costs.keeps_children),
     Kind("Rescaling", layer_args(scale=(number, REQUIRED), offset=(number, 0.0)), identity),
     _image_layer("AugMix", value_range=_RANGE, num_chains=3, chain_depth=3, factor=0.3, alpha=1.0, all_ops=True,
                  interpolation="bilinear", seed=_SEED, data_format=_FORMAT),
@@ -352,4 +353,5 @@ KINDS = no_products(
                  data_format=_FORMAT),
     _image_layer("Solarization", addition_factor=0.0, threshold_factor=0.0, value_range=_RANGE, seed=_SEED,
                  data_format=_FORMAT),
+    kept=costs.keeps_nothing,
 )

@@ -74,7 +74,7 @@ def _rnn_layer(class_name: str) -> Kind:
 
     extra = dict(use_cudnn=(anything, "auto")) if class_name != "SimpleRNN" else {}
     return Kind(class_name, layer_args(**_CELL_ARGS[class_name], **_SEQUENCE, **extra), build, call=_RNN_CALL,
-                macs=costs.recurrent())
+                macs=costs.recurrent(), kept=costs.keeps_steps(class_name.lower()))
 
 
 def _cell(class_name: str) -> Kind:
@@ -87,7 +87,8 @@ def _cell(class_name: str) -> Kind:
         return Built([(shape[0], cfg["units"])] * (1 + _STATES[class_name]), weights, gates=count.gates)
 
     args = {k: v for k, v in _CELL_ARGS[class_name].items()}
-    return Kind(f"{class_name}Cell", layer_args(**args), build, cell=True, macs=costs.dense)  # one step
+    return Kind(f"{class_name}Cell", layer_args(**args), build, cell=True, macs=costs.dense,
+                kept=costs.keeps_cell_step(class_name.lower()))  # one step
 
 
 def _stacked_cells_build(cfg, shape, nested):
@@ -152,7 +153,7 @@ def _conv_lstm(rank: int) -> Kind:
         **_SEQUENCE,
     )
     return Kind(f"ConvLSTM{rank}D", args, build, freezes_own_weights=False, call=_RNN_CALL,
-                macs=costs.over_steps(step_macs))
+                macs=costs.over_steps(step_macs), kept=costs.unknown)
 
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
@@ -229,14 +230,16 @@ KINDS = (
     _cell("LSTM"),
     _cell("GRU"),
     Kind("StackedRNNCells", layer_args(cells=(anything, REQUIRED)), _stacked_cells_build, ("cells",), cell=True,
-         macs=costs.children),
+         macs=costs.children, kept=costs.keeps_children),
     Kind("RNN", layer_args(cell=(anything, REQUIRED), **_SEQUENCE),
-         _rnn_build, ("cell",), call=_RNN_CALL, macs=costs.over_steps(costs.children)),
+         _rnn_build, ("cell",), call=_RNN_CALL, macs=costs.over_steps(costs.children),
+         kept=costs.keeps_steps_of_cells),
     Kind("Bidirectional", layer_args(layer=(anything, REQUIRED), merge_mode=(one_of("concat", "sum", "mul", "ave", None), "concat"),
                                 weights=(anything, None), backward_layer=(anything, None)),
-         bidirectional_build, ("layer", "backward_layer"), call=_RNN_CALL, macs=costs.children),
+         bidirectional_build, ("layer", "backward_layer"), call=_RNN_CALL, macs=costs.children,
+         kept=costs.keeps_children),
     Kind("TimeDistributed", layer_args(layer=(anything, REQUIRED)), _time_distributed_build, ("layer",),
-         macs=costs.time_distributed),
+         macs=costs.time_distributed, kept=costs.keeps_steps_of_cells),
     _conv_lstm(1),
     _conv_lstm(2),
     _conv_lstm(3),

@@ -3,6 +3,7 @@ AlphaDropout, GaussianNoise, ActivityRegularization. None has weights."""
 
 from __future__ import annotations
 
+from . import costs
 from .base import DATA_FORMAT, REQUIRED, Built, Kind, identity, layer_args, no_products
 from .checks import anything, fraction, number, optional_int, text
 from .shapes import ndim
@@ -31,4 +32,6 @@ KINDS = no_products(
          identity),
     Kind("GaussianNoise", layer_args(stddev=(number, REQUIRED), seed=(optional_int, None)), identity),
     Kind("ActivityRegularization", layer_args(l1=(number, 0.0), l2=(number, 0.0)), identity),
+    kept=costs.keeps_input, GaussianNoise=costs.keeps_nothing, ActivityRegularization=costs.keeps_nothing,
+    **{f"SpatialDropout{rank}D": costs.keeps_channel_mask(False) for rank in (1, 2, 3)},
 )

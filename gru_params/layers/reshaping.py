@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from ..errors import ArgumentError, fmt, positive_int, shown
+from . import costs
 from .base import DATA_FORMAT, REQUIRED, Built, Kind, layer_args, no_products
 from .checks import int_list, ints, one_of
 from .shapes import image, ndim, with_channels
@@ -119,4 +120,5 @@ KINDS = no_products(
     Kind("Reshape", layer_args(target_shape=(int_list, REQUIRED)), _reshape_build),
     Kind("Permute", layer_args(dims=(int_list, REQUIRED)), _permute_build),
     Kind("RepeatVector", layer_args(n=(positive_int, REQUIRED)), _repeat_vector_build),
+    kept=costs.keeps_nothing,
 )

@@ -37,7 +37,7 @@ def _torch_rnn(class_name: str) -> Kind:
                 proj_size=(integer, 0) if class_name == "LSTM" else (no_projection, 0), trainable=(boolean, True))
     if class_name == "RNN":
         args["nonlinearity"] = (one_of("tanh", "relu"), "tanh")
-    return Kind(class_name, args, build, macs=costs.recurrent())
+    return Kind(class_name, args, build, macs=costs.recurrent(), kept=costs.keeps_steps(kind))
 
 
 def _torch_embedding(cfg, shape, nested):
@@ -60,7 +60,8 @@ def _torch_cell(class_name: str) -> Kind:
     args = dict(input_size=(optional_int, None), hidden_size=(positive_int, REQUIRED), bias=(boolean, True))
     if class_name == "RNNCell":
         args["nonlinearity"] = (one_of("tanh", "relu"), "tanh")
-    return Kind(class_name, {**args, **_TORCH_COMMON}, build, macs=costs.dense)  # one step
+    return Kind(class_name, {**args, **_TORCH_COMMON}, build, macs=costs.dense,
+                kept=costs.keeps_cell_step(kind))  # one step
 
 
 _TORCH_COMMON = dict(device=(anything, None), dtype=(anything, None), trainable=(boolean, True))
@@ -77,9 +78,14 @@ TORCH_KINDS: dict[str, Kind] = registry(*no_products(  # the rest: lookups, norm
     Kind("Embedding", dict(num_embeddings=(positive_int, REQUIRED), embedding_dim=(positive_int, REQUIRED),
                            padding_idx=(optional_int, None), max_norm=(anything, None), norm_type=(number, 2.0),
                            scale_grad_by_freq=(boolean, False), sparse=(boolean, False), **_TORCH_COMMON),
-         _torch_embedding),
+         _torch_embedding, kept=costs.keeps_indices),
     DROPOUT,
     LAYER_NORM,
     *MODULES,
     *TRANSFORMERS,
+    kept=costs.keeps_input, Identity=costs.keeps_nothing, Flatten=costs.keeps_nothing, Unflatten=costs.keeps_nothing,
+    EmbeddingBag=costs.keeps_bags, AdaptiveAvgPool1d=costs.keeps_input_unless_mean,
+    AdaptiveAvgPool2d=costs.keeps_input_unless_mean, MaxPool1d=costs.keeps_input_and_argmax, MaxPool2d=costs.keeps_input_and_argmax,
+    AdaptiveMaxPool1d=costs.keeps_input_and_argmax, Dropout1d=costs.keeps_channel_mask(True),
+    Dropout2d=costs.keeps_channel_mask(True), RMSNorm=costs.keeps_rms,
 ))

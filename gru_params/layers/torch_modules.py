@@ -342,18 +342,19 @@ TRAINABLE = dict(trainable=(boolean, True))
 
 # The modules the transformer layers are made of (torch_transformer.py), and modules of their own
 LINEAR = Kind("Linear", dict(in_features=(optional_int, None), out_features=(positive_int, REQUIRED),
-                             bias=(boolean, True), **COMMON), _linear, macs=costs.dense)
-DROPOUT = Kind("Dropout", dict(p=(fraction, 0.5), **INPLACE, **TRAINABLE), identity, macs=costs.zero)
+                             bias=(boolean, True), **COMMON), _linear, macs=costs.dense, kept=costs.keeps_input_if_trained)
+DROPOUT = Kind("Dropout", dict(p=(fraction, 0.5), **INPLACE, **TRAINABLE), identity, macs=costs.zero,
+               kept=costs.keeps_input)  # its mask
 LAYER_NORM = Kind("LayerNorm", dict(normalized_shape=(optional_ints_list, None), eps=(number, 1e-05),
                                     elementwise_affine=(boolean, True), bias=(boolean, True), **COMMON), _layer_norm,
-                  macs=costs.zero)
+                  macs=costs.zero, kept=costs.keeps_input_and_row_statistics)
 
 
 MODULES = (
     Kind("Identity", dict(TRAINABLE), identity),
     Kind("Bilinear", dict(in1_features=(positive_int, REQUIRED), in2_features=(positive_int, REQUIRED),
                           out_features=(positive_int, REQUIRED), bias=(boolean, True), **COMMON), _bilinear,
-         macs=costs.unknown),  # its second input is not in a Sequential
+         macs=costs.unknown, kept=costs.unknown),  # its second input is not in a Sequential
     Kind("EmbeddingBag", dict(num_embeddings=(positive_int, REQUIRED), embedding_dim=(positive_int, REQUIRED),
                               max_norm=(anything, None), norm_type=(number, 2.0), scale_grad_by_freq=(boolean, False),
                               mode=(one_of("sum", "mean", "max"), "mean"), sparse=(boolean, False),

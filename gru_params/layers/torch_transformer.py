@@ -16,6 +16,7 @@ from typing import NamedTuple
 from ..errors import ArgumentError, boolean, fmt, positive_int
 from ..limits import MAX_NUM_LAYERS
 from . import costs
+from .costs import Kept
 from .base import Built, Kind, REQUIRED, W
 from .checks import anything, fraction, number, one_of, optional_positive_int
 from .shapes import known
@@ -109,11 +110,37 @@ def _attention_macs(cfg, shape, built, **call) -> int:
     return projections + costs.sequence_attention((batch, length, e), (batch, keys, e), 1, e, e)
 
 
+def _attention_kept(cfg, shape, built, **call) -> int:
+    """Its three inputs, the projected query, keys and values, out_proj's input, and the
+    attention weights (three times with dropout: the weights, their mask, the dropped ones)."""
+    batch, length = (1, shape[0]) if len(shape) == 2 else (shape[0], shape[1]) if cfg["batch_first"] else (
+        shape[1], shape[0])
+    keys = length + cfg["add_bias_kv"] + cfg["add_zero_attn"]
+    e, n = cfg["embed_dim"], batch * length
+    kdim, vdim = cfg["kdim"] or e, cfg["vdim"] or e
+    return (n * (e + kdim + vdim) + n * e + 2 * batch * keys * e + n * e
+            + batch * cfg["num_heads"] * length * keys * (3 if cfg["dropout"] else 1))
+
+
+def _layer_kept(cfg, shape, built, **call) -> Kept | None:
+    """A transformer layer: what its modules keep, and the output of the activation its forward
+    applies between linear1 and linear2 (not a module of its own). Without dropout, torch runs
+    its attention as one fused kernel (scaled_dot_product_attention), which keeps a statistic a
+    query and head instead of the weights: then, per query, 8 vectors of d_model, the
+    feed-forward's input to linear2 (and GELU's input), 4 norm statistics, a statistic a head."""
+    n = costs.positions(shape)
+    if cfg["dropout"]:
+        inner = costs.keeps_children(cfg, shape, built)
+        return None if inner is None else inner._replace(values=inner.values + n * cfg["dim_feedforward"])
+    ff = cfg["dim_feedforward"] * (2 if cfg["activation"] == "gelu" else 1)
+    return Kept(n * (8 * cfg["d_model"] + ff + 4 + cfg["nhead"]))
+
+
 MULTIHEAD_ATTENTION = Kind("MultiheadAttention", dict(
     embed_dim=(positive_int, REQUIRED), num_heads=(positive_int, REQUIRED), dropout=(fraction, 0.0),
     bias=(boolean, True), add_bias_kv=(boolean, False), add_zero_attn=(boolean, False),
     kdim=(optional_positive_int, None), vdim=(optional_positive_int, None), batch_first=(boolean, False),
-    **COMMON), _attention, macs=_attention_macs)
+    **COMMON), _attention, macs=_attention_macs, kept=_attention_kept)
 
 
 # ---- TransformerEncoderLayer, TransformerDecoderLayer ----------------------------------------
@@ -167,7 +194,8 @@ def _module_list(cfg, shape, nested):
     return _modules(cfg, (), built, list(built))
 
 
-MODULE_LIST = Kind("ModuleList", dict(modules=(anything, REQUIRED), **TRAINABLE), _module_list, macs=costs.children)
+MODULE_LIST = Kind("ModuleList", dict(modules=(anything, REQUIRED), **TRAINABLE), _module_list, macs=costs.children,
+                   kept=costs.keeps_children)
 
 
 def _num_layers(key, value):
@@ -202,11 +230,14 @@ def _sequential(cfg, shape, nested):
 
 TRANSFORMERS = (
     MULTIHEAD_ATTENTION,
-    Kind("TransformerEncoderLayer", _transformer_layer_args(), _transformer_layer(decoder=False), macs=costs.children),
-    Kind("TransformerDecoderLayer", _transformer_layer_args(), _transformer_layer(decoder=True), macs=costs.children),
+    Kind("TransformerEncoderLayer", _transformer_layer_args(), _transformer_layer(decoder=False), macs=costs.children,
+         kept=_layer_kept),
+    Kind("TransformerDecoderLayer", _transformer_layer_args(), _transformer_layer(decoder=True), macs=costs.children,
+         kept=_layer_kept),
     Kind("TransformerEncoder", dict(encoder_layer=(anything, REQUIRED), num_layers=(_num_layers, REQUIRED),
                                     norm=(anything, None), enable_nested_tensor=(boolean, True),
                                     mask_check=(boolean, True), **TRAINABLE), _encoder, ("encoder_layer", "norm"),
-         macs=costs.children),
-    Kind("Sequential", dict(layers=(anything, REQUIRED), **TRAINABLE), _sequential, ("layers",), macs=costs.children),
+         macs=costs.children, kept=costs.keeps_children),
+    Kind("Sequential", dict(layers=(anything, REQUIRED), **TRAINABLE), _sequential, ("layers",), macs=costs.children,
+         kept=costs.keeps_children),
 )
