@@ -11,7 +11,7 @@ from .formulas import GateCount, LayerCount, Weight, count_layer
 __version__ = "0.1.0"
 __all__ = [
     "ArgumentError", "GateCount", "GruParamsError", "LayerCount", "ModelSpec", "SpecError", "Summary",
-    "Weight", "count_layer", "load_spec", "summarize",
+    "Weight", "count_layer", "load_spec", "model_cost", "summarize",
 ]
 
 
@@ -22,4 +22,8 @@ def __getattr__(name: str):
         from . import api
 
         return getattr(api, name)
+    if name == "model_cost":
+        from .cost.model import model_cost
+
+        return model_cost
     raise AttributeError(f"module 'gru_params' has no attribute {name!r}")

@@ -105,11 +105,12 @@ def _keras2_freeze(row: Row, frozen: bool = False) -> Row:
 
 
 def _sequential(spec: ModelSpec, batch: int | None) -> Summary:
-    # PyTorch: nn.Sequential names its modules by index; torchinfo shows a batch of 1
+    # PyTorch: nn.Sequential names its modules by index; torchinfo shows a batch of 1 (or the
+    # batch the cost is for, as torchinfo shows the input_size it is given)
     torch = spec.framework == "pytorch"
     names = _ModuleNames((id(layer), str(i)) for i, layer in enumerate(spec.layers)) if torch else _names(spec.layers)
     names.batch = batch
-    batch = 1 if torch else None
+    batch = (batch or 1) if torch else None
     _unique(spec.layers, names)
     input_shape = (batch, *_input_shape(spec))
     shape = input_shape

@@ -30,8 +30,8 @@ def cost_lines(cost) -> list[str]:
     parts = [f"weights {readable_bytes(m.weights)}", f"gradients {readable_bytes(m.gradients)}",
              f"optimizer {readable_bytes(m.optimizer)}"]
     parts.append("activations not known" if m.activations is None else
-                 f"activations {readable_bytes(m.activations)} (estimate)")
-    lines.append(f"Training memory ({dtype}, {cost.optimizer}): {readable_bytes(m.total)} = " + " + ".join(parts))
+                 f"activations {readable_bytes(m.activations)} (an estimate)")
+    lines += [f"Training memory ({dtype}, {cost.optimizer}): {readable_bytes(m.total)}", "  " + ", ".join(parts)]
     return lines
 
 

@@ -147,6 +147,7 @@ def test_torchinfo_layout_gets_mult_adds(tmp_path):
     assert lines[1].split() == ["Layer", "(type:depth-idx)", "Output", "Shape", "Param", "#", "Mult-Adds"]
     lstm = 2 * 20 * (16 + 32) * 128
     assert lines[4].split()[-1] == f"{lstm:,}" and lines[5].split()[-1] == f"{2 * 20 * 32 * 4:,}"
+    assert lines[3].split()[1:4] == ["[2,", "20,", "4]"]  # the shapes at the batch given, as torchinfo shows them
     assert f"Total mult-adds (Units.MEGABYTES): {(lstm + 5120) / 1e6:.2f}" in lines
 
 
