@@ -74,8 +74,10 @@ def main() -> None:
     args = parser.parse_args()
 
     names = ["`python -c pass`", "`python -c 'import typer'` (the floor)",
-             "`gru-params layer gru --units 75 --input-dim 28`", "the same with `--format json`"]
-    commands = [[PY, "-c", "pass"], [PY, "-c", "import typer"], cli() + QUERY, cli() + QUERY + ["--format", "json"]]
+             "`gru-params layer gru --units 75 --input-dim 28`", "the same with `--format json`",
+             "the same with `--seq-len 100 --batch 32` (its MACs)"]
+    commands = [[PY, "-c", "pass"], [PY, "-c", "import typer"], cli() + QUERY, cli() + QUERY + ["--format", "json"],
+                cli() + QUERY + ["--seq-len", "100", "--batch", "32"]]
     rows = list(zip(names, interleaved(commands, args.runs)))
     if not args.no_keras:
         rows.append(("tf.keras: build `GRU(75)` on 28 features, `count_params()`",
@@ -154,7 +156,8 @@ def models(runs: int) -> None:
         kinds = ["  - LSTM: {units: 32, return_sequences: true}\n", "  - Dense: {units: 32}\n",
                  "  - Dropout: {rate: 0.1}\n", "  - Bidirectional: {layer: {GRU: {units: 16, return_sequences: true}}}\n"]
         f.writelines(kinds[i % 4] for i in range(10_000))
-    table, as_json = interleaved([cli() + ["summary", big], cli() + ["summary", big, "--format", "json"]], runs)
+    table, as_json, cost = interleaved([cli() + ["summary", big], cli() + ["summary", big, "--format", "json"],
+                                        cli() + ["summary", big, "--batch", "32", "--format", "json"]], runs)
 
     print(f"\nModel specs (best of {runs} in process, median of {runs} for commands):\n")
     print("| measurement | time | ratio |")
@@ -164,6 +167,7 @@ def models(runs: int) -> None:
     print(f"| `gru-params check` on the folder (a fresh process) | {check_cli * 1000:.0f} ms | {check_cli / parse:.2f}x |")
     print(f"| `gru-params summary` of a 10,000-layer spec, table | {table * 1000:.0f} ms | |")
     print(f"| the same, `--format json` | {as_json * 1000:.0f} ms | |")
+    print(f"| the same with its cost, `--batch 32 --format json` (MACs, memory) | {cost * 1000:.0f} ms | |")
 
 
 LOAD_KERAS = (

@@ -178,6 +178,17 @@ def keeps_input_and_argmax(cfg, shape, built, **call) -> Kept:
     return Kept(elements(shape), elements(built.output))
 
 
+def keeps_input_and_statistics(channel_axis, groups=None):
+    """BatchNorm (a mean and a deviation a channel) and GroupNorm (a group of a sample): the
+    input, and two statistics for each. `channel_axis(cfg)`, `groups(cfg, channels)`."""
+
+    def rule(cfg, shape, built, **call) -> int:
+        channels = shape[channel_axis(cfg)]
+        return elements(shape) + 2 * (channels if groups is None else shape[0] * groups(cfg, channels))
+
+    return rule
+
+
 def keeps_input_and_row_statistics(cfg, shape, built, **call) -> int:
     """LayerNorm, RMSNorm: the input, and a mean and a reciprocal deviation per row."""
     return elements(shape) + 2 * positions(shape)
@@ -212,12 +223,15 @@ def keeps_steps(kind: str):
 
     def rule(cfg, shape, built, **call) -> int:
         n = positions(shape)  # steps x samples, whichever way the layer reads them
+        # the samples as it reads them: torch's (time, batch) unless batch_first; an unbatched (time, features)
+        samples = 1 if len(shape) == 2 else shape[1] if cfg.get("batch_first") is False else shape[0]
         units = cfg.get("units") or cfg["hidden_size"]
         layers, directions = cfg.get("num_layers", 1), 2 if cfg.get("bidirectional") else 1
         proj = cfg.get("proj_size", 0)
+        initial = samples * units if kind == "simplernn" else 0  # torch's RNN keeps its initial state too
         kept, width = 0, shape[-1]
         for _ in range(layers):
-            kept += directions * n * (width + STEP_STATES[kind] * units + proj)
+            kept += directions * (n * (width + STEP_STATES[kind] * units + proj) + initial)
             width = directions * (proj or units)
         return kept
 

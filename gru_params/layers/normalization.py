@@ -87,5 +87,8 @@ KINDS = no_products(
         gamma_regularizer=(setting, None), beta_constraint=(setting, None), gamma_constraint=(setting, None),
         rms_scaling=(boolean, False)), _layer_norm_build),
     kept=costs.keeps_input, LayerNormalization=costs.keeps_input_and_row_statistics,
+    BatchNormalization=costs.keeps_input_and_statistics(lambda cfg: cfg["axis"]),
+    GroupNormalization=costs.keeps_input_and_statistics(
+        lambda cfg: cfg["axis"], lambda cfg, channels: channels if cfg["groups"] == -1 else cfg["groups"]),
     RMSNormalization=costs.keeps_rms,
 )

@@ -85,7 +85,9 @@ TORCH_KINDS: dict[str, Kind] = registry(*no_products(  # the rest: lookups, norm
     *TRANSFORMERS,
     kept=costs.keeps_input, Identity=costs.keeps_nothing, Flatten=costs.keeps_nothing, Unflatten=costs.keeps_nothing,
     EmbeddingBag=costs.keeps_bags, AdaptiveAvgPool1d=costs.keeps_input_unless_mean,
-    AdaptiveAvgPool2d=costs.keeps_input_unless_mean, MaxPool1d=costs.keeps_input_and_argmax, MaxPool2d=costs.keeps_input_and_argmax,
+    AdaptiveAvgPool2d=costs.keeps_input_unless_mean, GroupNorm=costs.keeps_input_and_statistics(
+        lambda cfg: 1, lambda cfg, channels: cfg["num_groups"]),
+    **dict.fromkeys(("BatchNorm1d", "BatchNorm2d"), costs.keeps_input_and_statistics(lambda cfg: 1)), MaxPool1d=costs.keeps_input_and_argmax, MaxPool2d=costs.keeps_input_and_argmax,
     AdaptiveMaxPool1d=costs.keeps_input_and_argmax, Dropout1d=costs.keeps_channel_mask(True),
     Dropout2d=costs.keeps_channel_mask(True), RMSNorm=costs.keeps_rms,
 ))
