@@ -347,12 +347,8 @@ RANDOM_LEFT_OUT = ("Bilinear", "TransformerDecoderLayer", "RNNCell", "LSTMCell",
 
 
 def _write(seed: int, cases_out: list) -> None:
-    """One case a line, with the versions of the libraries that made them (as make_golden._write)."""
-    head = {"generator": "tests/oracle/activations.py", "seed": seed, **frameworks.versions()}
-    lines = [f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
-    body = ",\n".join(f"  {json.dumps(c)}" for c in cases_out)
-    OUT.write_text("{\n" + "\n".join(lines) + '\n "cases": [\n' + body + "\n ]\n}\n")
-    print(f"wrote {len(cases_out)} cases to {OUT}")
+    """One case a line, with the versions of the libraries that made them."""
+    frameworks.write_golden(OUT, "tests/oracle/activations.py", seed, cases_out)
 
 
 def main() -> None:

@@ -202,12 +202,8 @@ def xla_macs(case: dict) -> dict:
 
 
 def _write(seed: int, cases: list) -> None:
-    """One case a line, with the versions of the libraries that made them (make_golden's style)."""
-    head = {"generator": "tests/oracle/flax_macs.py", "seed": seed, **frameworks.versions()}
-    lines = [f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
-    body = ",\n".join(f"  {json.dumps(c)}" for c in cases)
-    OUT.write_text("{\n" + "\n".join(lines) + '\n "cases": [\n' + body + "\n ]\n}\n")
-    print(f"wrote {len(cases)} cases to {OUT}")
+    """One case a line, with the versions of the libraries that made them."""
+    frameworks.write_golden(OUT, "tests/oracle/flax_macs.py", seed, cases)
 
 
 def main() -> None:

@@ -142,6 +142,18 @@ def _prod(shape) -> int:
     return n
 
 
+def write_golden(path, generator: str, seed: int, cases: list, **head) -> None:
+    """A golden file, one case a line, after a header: the generator, its seed, the versions of
+    the libraries that made the cases, and `head`."""
+    import json
+
+    head = {"generator": generator, "seed": seed, **versions(), **head}
+    lines = [f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
+    body = ",\n".join(f"  {json.dumps(c)}" for c in cases)
+    path.write_text("{\n" + "\n".join(lines) + '\n "cases": [\n' + body + "\n ]\n}\n")
+    print(f"wrote {len(cases)} cases to {path}")
+
+
 def versions() -> dict:
     out = {}
     for name in ("torch", "onnx", "flax", "jax"):

@@ -152,22 +152,28 @@ def random_spec(rng: random.Random, name: str) -> dict:
     return {"name": name, "input": spec_input, "layers": layers}
 
 
-def grow(rng: random.Random, spec: dict, rank: int, n_layers: int) -> None:
-    """Append `n_layers` random layers, keeping only the ones Keras accepts."""
+def grow(rng: random.Random, spec: dict, rank: int, n_layers: int, max_tries: int = 60, adjust=None,
+         build_model=None) -> None:
+    """Append `n_layers` random layers, keeping only the ones Keras accepts (`build_model`, by
+    default this module's `build`). Each drawn layer goes through `adjust(layer)` if given, else
+    is sometimes frozen or named."""
     tries = 0
-    while len(spec["layers"]) < n_layers and tries < 60:
+    while len(spec["layers"]) < n_layers and tries < max_tries:
         tries += 1
         last = len(spec["layers"]) == n_layers - 1
         layer = _layer_for(rng, rank, last)
-        if rng.random() < 0.1 and isinstance(layer, dict):
-            (kind, args), = layer.items()
-            layer = {kind: dict(args or {}, trainable=False)}
-        if rng.random() < 0.08 and isinstance(layer, dict):
-            (kind, args), = layer.items()
-            layer = {kind: dict(args or {}, name=f"my_{kind.lower()}_{len(spec['layers'])}")}
+        if adjust is not None:
+            layer = adjust(layer)
+        else:
+            if rng.random() < 0.1 and isinstance(layer, dict):
+                (kind, args), = layer.items()
+                layer = {kind: dict(args or {}, trainable=False)}
+            if rng.random() < 0.08 and isinstance(layer, dict):
+                (kind, args), = layer.items()
+                layer = {kind: dict(args or {}, name=f"my_{kind.lower()}_{len(spec['layers'])}")}
         candidate = dict(spec, layers=spec["layers"] + [layer])
         try:
-            model = build(candidate)
+            model = (build_model or build)(candidate)
         except Exception:
             continue
         output = model.layers[-1].output

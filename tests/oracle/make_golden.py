@@ -132,11 +132,7 @@ def main() -> None:
 
 def _write(name: str, seed: int, cases: list) -> None:
     """One case a line, with the versions of the libraries that made them."""
-    head = {"generator": "tests/oracle/make_golden.py", "seed": seed, **frameworks.versions()}
-    lines = [f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
-    body = ",\n".join(f"  {json.dumps(c)}" for c in cases)
-    (GOLDEN / name).write_text("{\n" + "\n".join(lines) + '\n "cases": [\n' + body + "\n ]\n}\n")
-    print(f"wrote {len(cases)} cases to {GOLDEN / name}")
+    frameworks.write_golden(GOLDEN / name, "tests/oracle/make_golden.py", seed, cases)
 
 
 N_CHECKPOINTS = 32

@@ -513,6 +513,17 @@ def _convlstm(rank: int):
     return draw
 
 
+def _without_state_and_dropout(layer):
+    """A drawn layer without return_state, dropout and constraints (one output, products alone)."""
+    if isinstance(layer, dict):
+        (kind, args), = layer.items()
+        args = dict(args or {})
+        for key in ("return_state", "dropout", "recurrent_dropout", "kernel_constraint"):
+            args.pop(key, None)
+        layer = {kind: args}
+    return layer
+
+
 def _random_stack(rng, free):
     """A random recurrent stack of keras_models' layer draws (Sequential), kept where Keras builds it."""
     t = _time(rng, free, 3, 12)
@@ -520,30 +531,8 @@ def _random_stack(rng, free):
     if rng.random() < 0.25 and not free:
         spec = {"name": "draft", "input": [rng.choice([10, 20])],
                 "layers": [{"Embedding": {"input_dim": 100, "output_dim": rng.choice([4, 8, 16])}}]}
-    rank, target, tries = 2, rng.randint(2, 5), 0
-    while len(spec["layers"]) < target and tries < 40:
-        tries += 1
-        last = len(spec["layers"]) == target - 1
-        layer = keras_models._layer_for(rng, rank, last)
-        if isinstance(layer, dict):
-            (kind, args), = layer.items()
-            args = dict(args or {})
-            args.pop("return_state", None)
-            for key in ("dropout", "recurrent_dropout", "kernel_constraint"):
-                args.pop(key, None)
-            layer = {kind: args}
-        candidate = dict(spec, layers=spec["layers"] + [layer])
-        try:
-            model = _keras_model(candidate)
-        except Exception:  # noqa: BLE001
-            continue
-        output = model.layers[-1].output
-        if isinstance(output, (list, tuple)) and not last:
-            continue
-        spec["layers"].append(layer)
-        if isinstance(output, (list, tuple)):
-            break
-        rank = len(output.shape) - 1
+    keras_models.grow(rng, spec, 2, rng.randint(2, 5), max_tries=40, adjust=_without_state_and_dropout,
+                      build_model=_keras_model)
     return {"input": spec["input"], "layers": spec["layers"]}
 
 
@@ -900,14 +889,10 @@ def torch_cases(rng: random.Random) -> list:
 
 def _write(cases: list) -> None:
     """One case a line, with the versions of the libraries that made them (as make_golden.py)."""
-    head = {"generator": "tests/oracle/model_macs.py", "seed": SEED, **frameworks.versions(),
-            "keras": keras.__version__, "keras_backend": keras.backend.backend(),
-            "settings": "FlopCounterMode total // 2; torch.no_grad; mkldnn off; SDPA math backend; "
-                        "Keras training=False; torch attention modules in train mode, the rest in eval mode"}
-    lines = [f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
-    body = ",\n".join(f"  {json.dumps(c)}" for c in cases)
-    OUT.write_text("{\n" + "\n".join(lines) + '\n "cases": [\n' + body + "\n ]\n}\n")
-    print(f"wrote {len(cases)} cases to {OUT}")
+    frameworks.write_golden(
+        OUT, "tests/oracle/model_macs.py", SEED, cases, keras=keras.__version__, keras_backend=keras.backend.backend(),
+        settings="FlopCounterMode total // 2; torch.no_grad; mkldnn off; SDPA math backend; "
+                 "Keras training=False; torch attention modules in train mode, the rest in eval mode")
 
 
 def live(seed: int, n: int) -> list:
