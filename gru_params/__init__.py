@@ -11,7 +11,7 @@ from .formulas import GateCount, LayerCount, Weight, count_layer
 __version__ = "0.1.0"
 __all__ = [
     "ArgumentError", "GateCount", "GruParamsError", "LayerCount", "ModelSpec", "SpecError", "Summary",
-    "Weight", "count_layer", "load_spec", "model_cost", "summarize",
+    "Weight", "count_layer", "load_spec", "model_cost", "solve_layer", "solve_spec", "summarize",
 ]
 
 
@@ -26,4 +26,8 @@ def __getattr__(name: str):
         from .cost.model import model_cost
 
         return model_cost
+    if name in ("solve_layer", "solve_spec"):
+        from . import solve
+
+        return getattr(solve, name)
     raise AttributeError(f"module 'gru_params' has no attribute {name!r}")

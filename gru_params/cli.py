@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from . import formulas, render
 from .conventions import CONVENTIONS
-from .errors import ArgumentError, GruParamsError, contained, positive_int, shown
+from .errors import ArgumentError, GruParamsError, SpecError, contained, positive_int, shown
 
 EXIT_OK, EXIT_SHORT, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -455,6 +455,77 @@ def _kernel_size(text: str | None) -> tuple[int, ...] | None:
                             f"got {shown(text)}") from None
 
 
+@app.command()
+def solve(
+    kind: Annotated[str, typer.Argument(
+        metavar="KIND|SPEC", help="simplernn (or rnn), lstm, gru (optimizedlstm, mgu for Flax); or a YAML spec, with --vary.")],
+    input_dim: Annotated[Optional[int], typer.Option(help="A layer's features per time step.", show_default=False)] = None,
+    vary: Annotated[Optional[str], typer.Option(
+        metavar="KEY.PATH", help="A spec's integer argument to solve for, as errors name it: layers[1].LSTM.units.",
+        show_default=False)] = None,
+    max_params: Annotated[Optional[int], typer.Option(help="The most parameters the layer may have.",
+                                                      show_default=False)] = None,
+    max_macs: Annotated[Optional[int], typer.Option(help="The most MACs of a forward pass (needs --seq-len).",
+                                                    show_default=False)] = None,
+    seq_len: Annotated[Optional[int], typer.Option(help="With --max-macs: steps a forward pass takes.",
+                                                   show_default=False)] = None,
+    batch: Annotated[int, typer.Option(help="With --seq-len: samples a forward pass takes.")] = 1,
+    multiple_of: Annotated[int, typer.Option(help="Only units that are a multiple of this (hardware-friendly sizes).")] = 1,
+    bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Keras `use_bias`.")] = True,
+    reset_after: Annotated[Optional[bool], typer.Option(
+        "--reset-after/--reset-before", help="GRU only (default: after, as tf.keras).", show_default=False)] = None,
+    bidirectional: Annotated[bool, typer.Option("--bidirectional", help="Wrap in Bidirectional.")] = False,
+    framework: Annotated[
+        Framework, typer.Option("--framework", case_sensitive=False, help="Whose storage convention.")
+    ] = Framework.keras,
+    num_layers: Annotated[int, typer.Option(help="PyTorch / ONNX: stacked layers.")] = 1,
+    proj_size: Annotated[int, typer.Option(help="PyTorch LSTM: projection size.")] = 0,
+    format: Annotated[Format, typer.Option("--format", "-f", case_sensitive=False)] = Format.table,
+) -> None:
+    """The largest units of a layer within a budget of parameters (--max-params) or of compute
+    (--max-macs over --seq-len steps), the count there and at the next size; or, with --vary, the
+    largest value of one integer argument of a spec. Exit 1 if not even the smallest size fits."""
+    from . import render_solve
+    from .solve import solve_layer, solve_spec
+
+    budgets = {k: v for k, v in (("max_params", max_params), ("max_macs", max_macs), ("seq_len", seq_len),
+                                  ("batch", batch)) if v is not None}
+    if vary is not None:
+        given = [o for o, v in (("--input-dim", input_dim), ("--bidirectional", bidirectional),
+                                ("--num-layers", num_layers != 1), ("--proj-size", proj_size), ("--no-bias", not bias),
+                                ("--reset-after/--reset-before", reset_after is not None)) if v]
+        if given:
+            raise _fail(GruParamsError(f"{', '.join(given)}: options of a layer; with --vary the spec says what the model is"))
+        try:
+            found = solve_spec(kind, vary, max_params=max_params, max_macs=max_macs, seq_len=seq_len, batch=batch,
+                               multiple_of=multiple_of)
+        except GruParamsError as e:
+            raise _fail(_as_cli_error(e)) from None
+        if format is Format.json:
+            typer.echo(render.dumps(render_solve.spec_solve_dict(found, vary)))
+        else:
+            typer.echo("\n".join(render_solve.spec_solve_lines(found, vary, budgets)) + "\n", nl=False)
+        if found.value is None:
+            raise typer.Exit(EXIT_SHORT)
+        return
+    if input_dim is None:
+        raise _fail(GruParamsError("--input-dim is needed for a layer (or give a spec and --vary)"))
+    try:
+        s = solve_layer(kind, input_dim, max_params=max_params, max_macs=max_macs, seq_len=seq_len, batch=batch,
+                        multiple_of=multiple_of, framework=framework.value, reset_after=reset_after, use_bias=bias,
+                        bidirectional=bidirectional, num_layers=num_layers, proj_size=proj_size)
+    except GruParamsError as e:
+        raise _fail(_as_cli_error(e)) from None
+    if format is Format.json:
+        typer.echo(render.dumps(render_solve.solve_dict(s)))
+    elif format is Format.markdown:
+        typer.echo(render_solve.solve_markdown(s, budgets), nl=False)
+    else:
+        typer.echo(render_solve.solve_text(s, budgets), nl=False)
+    if s.units is None:
+        raise typer.Exit(EXIT_SHORT)
+
+
 def _merge_mode(mode: MergeMode | None) -> str | None:
     if mode is None:
         return "concat"
@@ -463,6 +534,8 @@ def _merge_mode(mode: MergeMode | None) -> str | None:
 
 def _as_cli_error(error: GruParamsError) -> GruParamsError:
     """The API names arguments as Python does (`input_dim`); the CLI as options (`--input-dim`)."""
+    if isinstance(error, SpecError):  # names a file and a spec's key path, not options
+        return error
     text = str(error)
     for key, option in _OPTION_NAMES.items():
         text = text.replace(f"`{key}`", option)
@@ -472,7 +545,8 @@ def _as_cli_error(error: GruParamsError) -> GruParamsError:
 _OPTION_NAMES = {"units": "--units", "input_dim": "--input-dim", "reset_after": "--reset-after/--reset-before",
                  "use_bias": "--no-bias", "merge_mode": "--merge-mode", "num_layers": "--num-layers",
                  "proj_size": "--proj-size", "peepholes": "--peepholes", "seq_len": "--seq-len", "batch": "--batch",
-                 "kernel_size": "--kernel-size",
+                 "kernel_size": "--kernel-size", "max_params": "--max-params", "max_macs": "--max-macs",
+                 "multiple_of": "--multiple-of", "vary": "--vary",
                  "reset_gate": "--reset-gate/--no-reset-gate", "framework": "--framework"}
 
 
