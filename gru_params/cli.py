@@ -31,6 +31,7 @@ class CheckFormat(str, enum.Enum):
     json = "json"
     junit = "junit"
     github = "github"
+    markdown = "markdown"
 
 
 # --framework choices: the conventions' keys (keras, pytorch, onnx, keras2-cudnn, flax)
@@ -318,6 +319,8 @@ def check(
         typer.echo(render.check_junit(results), nl=False)
     elif format is CheckFormat.github:
         typer.echo(render.check_github(results), nl=False)
+    elif format is CheckFormat.markdown:
+        typer.echo(render.check_markdown(results), nl=False)
     else:
         from rich.console import Console
 

@@ -113,6 +113,12 @@ def positive_int(key: str, value, maximum: int = MAX_INT) -> int:
     return value
 
 
+def non_negative_int(key: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
+        raise ArgumentError(f"expected an integer >= 0 for `{key}`, got {shown(value)}")
+    return value
+
+
 def boolean(key: str, value) -> bool:
     """`value` if it is True or False, else an ArgumentError naming `key`."""
     if not isinstance(value, bool):

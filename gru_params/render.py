@@ -734,6 +734,29 @@ def check_renderable(results):
     return Group(*parts, Text(check_closing_line(results), style="bold"))
 
 
+def check_markdown(results) -> str:
+    """A pull-request comment or a `$GITHUB_STEP_SUMMARY`: the counts as a heading, a row a file,
+    then each problem and error with its place."""
+
+    def cell(text: str) -> str:  # a table cell on one line, its pipes and code marks kept as text
+        return " ".join(text.split()).replace("|", "\\|")
+
+    lines = [f"### gru-params check: {check_closing_line(results)}", "",
+             "| File | Result | Total params | Trainable |", "| --- | --- | ---: | ---: |"]
+    notes = []
+    for r in results:
+        status = _status(r)
+        total = f"{r.summary.total_params:,}" if r.summary else ""
+        trainable = f"{r.summary.trainable_params:,}" if r.summary else ""
+        lines.append(f"| {cell(r.path)} | {status if status == 'ok' else '**' + status.upper() + '**'} | {total} | "
+                     f"{trainable} |")
+        notes += [cell(str(r.error))] if r.error is not None else []
+        notes += [cell(f"{p.where}: {p.message}") for p in r.problems]
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
+    return "\n".join(lines) + "\n"
+
+
 def check_junit(results) -> str:
     """JUnit XML: one test case per spec file, a failure per problem, an error per invalid file."""
     import xml.etree.ElementTree as ET

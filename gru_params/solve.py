@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .errors import ArgumentError, positive_int
+from .errors import ArgumentError, non_negative_int, positive_int
 from .formulas import LayerCount, count_layer
 from .limits import MAX_INT
 
@@ -38,7 +38,7 @@ def solve_layer(kind: str, input_dim: int, *, max_params: int | None = None, max
     """
     if max_params is None and max_macs is None:
         raise ArgumentError("give a budget: `max_params`, or `max_macs` with `seq_len`")
-    budgets = {key: positive_int(key, value) for key, value in (("max_params", max_params), ("max_macs", max_macs))
+    budgets = {key: non_negative_int(key, value) for key, value in (("max_params", max_params), ("max_macs", max_macs))
                if value is not None}
     step = positive_int("multiple_of", multiple_of)
     if max_macs is not None and seq_len is None:
@@ -163,7 +163,7 @@ def solve_spec(path: str, vary: str, *, max_params: int | None = None, max_macs:
 
     if max_params is None and max_macs is None:
         raise ArgumentError("give a budget: `max_params`, or `max_macs` with `seq_len`")
-    budgets = {key: positive_int(key, v) for key, v in (("max_params", max_params), ("max_macs", max_macs))
+    budgets = {key: non_negative_int(key, v) for key, v in (("max_params", max_params), ("max_macs", max_macs))
                if v is not None}
     step = positive_int("multiple_of", multiple_of)
     keys = _key_path(vary)

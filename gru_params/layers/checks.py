@@ -4,7 +4,7 @@ naming the argument (Keras's wording: "expected a positive integer for `units`, 
 from __future__ import annotations
 
 from ..errors import ArgumentError, closest, positive_int, shown
-from ..limits import MAX_INT, MAX_RANK
+from ..limits import MAX_RANK
 
 
 def anything(key, value):
@@ -31,12 +31,6 @@ def optional_int(key, value):
 
 def optional_positive_int(key, value):
     return None if value is None else positive_int(key, value)
-
-
-def non_negative_int(key, value):
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
-        raise ArgumentError(f"expected an integer >= 0 for `{key}`, got {shown(value)}")
-    return value
 
 
 def integer(key, value):

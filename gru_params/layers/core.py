@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 import re
 
-from ..errors import ArgumentError, boolean, fmt, positive_int, shown
+from ..errors import ArgumentError, boolean, fmt, non_negative_int, positive_int, shown
 from . import costs
 from .base import Built, INIT, Kind, REQUIRED, W, identity, layer_args
-from .checks import activation, anything, input_shape_arg, non_negative_int, optional_int, setting, text
+from .checks import activation, anything, input_shape_arg, optional_int, setting, text
 from .shapes import known, min_ndim
 
 

@@ -5,10 +5,10 @@ change neither (factors, value ranges, fill modes) are taken as given."""
 
 from __future__ import annotations
 
-from ..errors import ArgumentError, boolean, fmt, positive_int, shown
+from ..errors import ArgumentError, boolean, fmt, non_negative_int, positive_int, shown
 from . import costs
 from .base import DATA_FORMAT, REQUIRED, Built, Kind, W, identity, layer_args, no_products
-from .checks import anything, axis_arg, non_negative_int, number, one_of, optional_int, optional_positive_int, text
+from .checks import anything, axis_arg, number, one_of, optional_int, optional_positive_int, text
 from .models import sequential_build
 from .shapes import channels_first, conv_length, known, ndim, several
 

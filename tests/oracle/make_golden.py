@@ -51,10 +51,12 @@ tests/golden/macs.json: 100 random nn.RNN / LSTM / GRU modules run on random bat
 lengths under torch.utils.flop_counter.FlopCounterMode (LSTM with oneDNN off, which hides its
 products), the flops torch counts for each.
 
-Three more have their own scripts, run from here by name (each module's docstring says how):
+Four more have their own scripts, run from here by name (each module's docstring says how):
 `flax_macs` (tests/oracle/flax_macs.py: XLA's count of each product of real Flax cells),
 `model_macs` (tests/oracle/model_macs.py: FlopCounterMode over whole Keras-on-torch and torch
-models) and `activations` (tests/oracle/activations.py: the bytes torch saves for backward).
+models), `activations` (tests/oracle/activations.py: the bytes torch saves for backward) and
+`solve_cases` (tests/oracle/solve_cases.py: the largest layers within budgets, found by building
+tf.keras and torch layers).
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ REFERENCE = {
 def main() -> None:
     which = sys.argv[1:] or ["layers", "models", "functional", "catalogue", "examples", "keras2", "keras2_catalogue",
                              "torch", "flax", "onnx", "torchinfo", "checkpoints", "macs", "flax_macs", "model_macs",
-                             "activations"]
+                             "activations", "solve_cases"]
     if "examples" in which:
         make_examples()
     if "keras2" in which:
@@ -122,7 +124,7 @@ def main() -> None:
         _write("onnx_layers.json", SEED + 4, [frameworks.describe_onnx_export(frameworks.random_onnx_case(rng)) for _ in range(40)])
     if "macs" in which:
         make_macs()
-    for name in ("flax_macs", "model_macs", "activations"):  # each its own script, in a process of its own
+    for name in ("flax_macs", "model_macs", "activations", "solve_cases"):  # each its own script and process
         if name in which:  # (model_macs sets KERAS_BACKEND=torch, which must precede any Keras import)
             import subprocess
 
