@@ -321,10 +321,12 @@ def check(
         typer.echo(render.check_github(results), nl=False)
     elif format is CheckFormat.markdown:
         typer.echo(render.check_markdown(results), nl=False)
-    else:
+    elif sys.stdout.isatty():
         from rich.console import Console
 
         Console(highlight=False).print(render.check_renderable(results))
+    else:  # a log: widths from the content, nothing cut or wrapped
+        typer.echo(render.check_text(results), nl=False)
     counts = render.check_counts(results)
     raise typer.Exit(EXIT_BAD_INPUT if counts["errors"] else EXIT_SHORT if counts["failed"] else EXIT_OK)
 

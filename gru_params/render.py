@@ -712,6 +712,33 @@ def check_dict(results) -> dict:
     return {"files": files, **check_counts(results)}
 
 
+def _check_rows(results) -> tuple[list[tuple], list[str]]:
+    """(path, status, total, trainable) a file, and the problems' and errors' lines."""
+    rows, notes = [], []
+    for r in results:
+        status = _status(r)
+        rows.append((r.path, status if status == "ok" else status.upper(),
+                     f"{r.summary.total_params:,}" if r.summary else "",
+                     f"{r.summary.trainable_params:,}" if r.summary else ""))
+        notes += [str(r.error)] if r.error is not None else []
+        notes += [f"{p.where}: {p.message}" for p in r.problems]
+    return rows, notes
+
+
+def check_text(results) -> str:
+    """The table for a log (stdout not a terminal): each column as wide as its widest cell, so
+    that no file name is cut or wrapped, and every problem on one line."""
+    header = ("File", "Result", "Total params", "Trainable")
+    rows, notes = _check_rows(results)
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(4)]
+
+    def line(row) -> str:
+        return "  ".join((str.ljust if i < 2 else str.rjust)(cell, widths[i]) for i, cell in enumerate(row)).rstrip()
+
+    lines = [line(header), *map(line, rows), ""] + (notes + [""] if notes else [])
+    return "\n".join(lines + [check_closing_line(results)]) + "\n"
+
+
 def check_renderable(results):
     """One row per file, then each problem on a line of its own (file:line:column), then the counts."""
     from rich.console import Group
@@ -721,16 +748,11 @@ def check_renderable(results):
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     for name, justify in (("File", "left"), ("Result", "left"), ("Total params", "right"), ("Trainable", "right")):
         table.add_column(name, justify=justify, overflow="fold")
-    styles = {"ok": "green", "fail": "red", "error": "bold red"}
-    notes = []
-    for r in results:
-        status = _status(r)
-        total = f"{r.summary.total_params:,}" if r.summary else ""
-        trainable = f"{r.summary.trainable_params:,}" if r.summary else ""
-        table.add_row(r.path, Text(status if status == "ok" else status.upper(), style=styles[status]), total, trainable)
-        notes += [Text(str(r.error))] if r.error is not None else []
-        notes += [Text(f"{p.where}: {p.message}") for p in r.problems]
-    parts = [table, Text("")] + (notes + [Text("")] if notes else [])
+    styles = {"ok": "green", "FAIL": "red", "ERROR": "bold red"}
+    rows, notes = _check_rows(results)
+    for path, status, total, trainable in rows:
+        table.add_row(path, Text(status, style=styles[status]), total, trainable)
+    parts = [table, Text("")] + ([*map(Text, notes), Text("")] if notes else [])
     return Group(*parts, Text(check_closing_line(results), style="bold"))
 
 
@@ -741,19 +763,13 @@ def check_markdown(results) -> str:
     def cell(text: str) -> str:  # a table cell on one line, its pipes and code marks kept as text
         return " ".join(text.split()).replace("|", "\\|")
 
+    rows, notes = _check_rows(results)
     lines = [f"### gru-params check: {check_closing_line(results)}", "",
              "| File | Result | Total params | Trainable |", "| --- | --- | ---: | ---: |"]
-    notes = []
-    for r in results:
-        status = _status(r)
-        total = f"{r.summary.total_params:,}" if r.summary else ""
-        trainable = f"{r.summary.trainable_params:,}" if r.summary else ""
-        lines.append(f"| {cell(r.path)} | {status if status == 'ok' else '**' + status.upper() + '**'} | {total} | "
-                     f"{trainable} |")
-        notes += [cell(str(r.error))] if r.error is not None else []
-        notes += [cell(f"{p.where}: {p.message}") for p in r.problems]
+    lines += [f"| {cell(path)} | {status if status == 'ok' else f'**{status}**'} | {total} | {trainable} |"
+              for path, status, total, trainable in rows]
     if notes:
-        lines += ["", *(f"- {note}" for note in notes)]
+        lines += ["", *(f"- {cell(note)}" for note in notes)]
     return "\n".join(lines) + "\n"
 
 

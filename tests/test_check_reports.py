@@ -1,4 +1,4 @@
-"""`check --format markdown`: a report for a pull-request comment or $GITHUB_STEP_SUMMARY."""
+"""`check` reports for CI: `--format markdown` (a pull-request comment, $GITHUB_STEP_SUMMARY) and the table in a log."""
 
 from typer.testing import CliRunner
 
@@ -34,3 +34,16 @@ def test_markdown_cells_stay_one_line(tmp_path):
     result = runner.invoke(app, ["check", str(odd), "--format", "markdown"])
     row = next(line for line in result.output.splitlines() if "ERROR" in line)
     assert row.count("|") - row.count("\\|") == 5 and "a\\|b.yaml" in row
+
+
+def test_a_log_never_cuts_or_wraps_file_names(tmp_path):
+    """stdout not a terminal (CliRunner's, a CI log): widths from the content, whatever COLUMNS says."""
+    folder = tmp_path / ("a_very_long_folder_name_" * 6)
+    folder.mkdir()
+    spec = folder / "model_with_a_long_name_too.yaml"
+    spec.write_text("input: [28, 28]\nlayers:\n  - GRU: {units: 75}\nbudget: {max_params: 10}\n")
+    result = runner.invoke(app, ["check", str(spec)], env={"COLUMNS": "40"})
+    lines = result.output.splitlines()
+    assert result.exit_code == 1 and lines[1].startswith(f"{spec}  FAIL")
+    assert f"{spec}:4:22: budget.max_params: total_params 23,625 is over the budget of 10 by 23,615" in lines
+    assert all(line == line.rstrip() for line in lines)
