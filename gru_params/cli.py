@@ -236,7 +236,7 @@ def summary(
             _echo_error(e)
             failed = True
     if any(s.kind != "model" for s, _ in results):  # read from a checkpoint's tensors
-        from . import render_checkpoint as tensors
+        from .render import checkpoint as tensors
     if format is Format.json:
         data = [tensors.checkpoint_dict(s, expand, cost) if s.kind != "model" else
                 render.summary_dict(s, expand=expand, cost=cost) for s, cost in results]
@@ -490,7 +490,7 @@ def solve(
     """The largest units of a layer within a budget of parameters (--max-params) or of compute
     (--max-macs over --seq-len steps), the count there and at the next size; or, with --vary, the
     largest value of one integer argument of a spec. Exit 1 if not even the smallest size fits."""
-    from . import render_solve
+    from .render import solve as render_solve
     from .solve import solve_layer, solve_spec
 
     budgets = {k: v for k, v in (("max_params", max_params), ("max_macs", max_macs), ("seq_len", seq_len),

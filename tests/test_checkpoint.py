@@ -6,7 +6,7 @@ import math
 import pytest
 
 from gru_params.checkpoint import ROOT, Tensor, summarize_tensors
-from gru_params.render_checkpoint import checkpoint_dict, checkpoint_markdown, checkpoint_text
+from gru_params.render.checkpoint import checkpoint_dict, checkpoint_markdown, checkpoint_text
 
 
 def _summary(shapes: dict, dtype: str = "float32"):

@@ -157,7 +157,7 @@ def test_total_mult_adds_is_written_as_torchinfo_writes_it(torch, macs):
     from torchinfo.model_statistics import ModelStatistics
     from torchinfo.enums import Units
 
-    from gru_params.render_cost import torchinfo_mult_adds
+    from gru_params.render.cost import torchinfo_mult_adds
 
     assert torchinfo_mult_adds(macs) == "Total mult-adds" + ModelStatistics.format_output_num(macs, Units.AUTO)
 

@@ -263,7 +263,8 @@ def test_layer_convlstm_imports_no_registry_yaml_or_rich():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "ConvLSTMCell" in done.stdout
     assert eval(done.stderr) == ["gru_params.cli", "gru_params.conventions", "gru_params.errors",
-                                 "gru_params.formulas", "gru_params.limits", "gru_params.render"]
+                                 "gru_params.formulas", "gru_params.limits", "gru_params.render", "gru_params.render.layer",
+                                 "gru_params.render.text"]
 
 
 # ---- compare -------------------------------------------------------------------------------

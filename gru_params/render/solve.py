@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .render import framework_title, layer_title
+from .layer import framework_title, layer_title
 
 
 def solve_dict(s) -> dict:

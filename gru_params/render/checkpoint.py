@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 import os
 
-from .render import _md_table, _text_table, readable_bytes
+from .cost import cost_dict, cost_lines
+from .text import _md_table, _text_table, readable_bytes
 
 _FILES = {".pt": "torch.save file", ".pth": "torch.save file", ".bin": "torch.save file", ".ckpt": "torch.save file",
           ".safetensors": "safetensors file", ".onnx": "ONNX model"}
@@ -108,8 +109,6 @@ def _cost_lines(cost) -> list[str]:
     """With a cost: its memory (and why its MACs are not known), under the footer."""
     if cost is None:
         return []
-    from .render_cost import cost_lines
-
     return cost_lines(cost)
 
 
@@ -161,6 +160,4 @@ def checkpoint_dict(s, expand: bool = False, cost=None) -> dict:
 
 
 def _cost_dict(cost) -> dict:
-    from .render_cost import cost_dict
-
     return cost_dict(cost)

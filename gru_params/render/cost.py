@@ -3,7 +3,7 @@ the lines under a summary, the JSON keys. Never prints."""
 
 from __future__ import annotations
 
-from .render import readable_bytes
+from .text import readable_bytes
 
 MEMORY_PARTS = ("weights", "gradients", "optimizer", "activations", "total")
 
@@ -64,3 +64,8 @@ def torchinfo_mult_adds(macs: int | None) -> str:
                    else ("MEGABYTES", macs / 1e6))
     shown = f"{int(value):,d}" if value.is_integer() else f"{value:,.2f}"
     return f"Total mult-adds (Units.{unit}): {shown}"
+
+
+def cost_footer(cost) -> list[str]:
+    """The cost lines under a summary table, or none without a cost."""
+    return [] if cost is None else cost_lines(cost)
