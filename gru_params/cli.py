@@ -24,6 +24,24 @@ class Format(str, enum.Enum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    svg = "svg"  # the table as Rich draws it on a terminal, as a picture
+    html = "html"
+
+
+def _echo(items: list, format: Format, title: str) -> None:
+    """The table (plain text, or Rich renderables on a terminal), or its picture for svg/html."""
+    if format in (Format.svg, Format.html):
+        from .render.picture import picture
+
+        typer.echo(picture(items, format.value, title), nl=False)
+        return
+    for item in items:
+        if isinstance(item, str):
+            typer.echo(item, nl=False)
+        else:
+            from rich.console import Console
+
+            Console(highlight=False).print(item)
 
 
 class CheckFormat(str, enum.Enum):
@@ -168,7 +186,7 @@ def layer(
     elif format is Format.markdown:
         typer.echo(render.layer_markdown(count, cost), nl=False)
     else:
-        typer.echo(render.layer_text(count, cost), nl=False)
+        _echo([render.layer_text(count, cost)], format, f"gru-params layer {kind}")
 
 
 def _layer_cost(count, seq_len: int | None, batch: int):
@@ -249,18 +267,19 @@ def summary(
     else:
         import shutil
 
-        columns = shutil.get_terminal_size().columns  # as Keras sizes its summary
+        picture = format in (Format.svg, Format.html)
+        columns = 80 if picture else shutil.get_terminal_size().columns  # as Keras sizes its summary
+        items = []
         for s, cost in results:
             if s.kind != "model":
-                typer.echo(tensors.checkpoint_text(s, expand, cost), nl=False)
-            elif sys.stdout.isatty() and s.framework == "keras":  # Keras's colours, drawn by Rich
-                from rich.console import Console
-
-                Console(highlight=False).print(render.summary_renderable(
+                items.append(tensors.checkpoint_text(s, expand, cost))
+            elif (picture or sys.stdout.isatty()) and s.framework == "keras":  # Keras's colours, drawn by Rich
+                items.append(render.summary_renderable(
                     s, columns=columns, show_trainable=show_trainable, expand=expand, cost=cost))
             else:
-                typer.echo(render.summary_text(s, columns=columns, show_trainable=show_trainable, expand=expand,
-                                               cost=cost), nl=False)
+                items.append(render.summary_text(s, columns=columns, show_trainable=show_trainable, expand=expand,
+                                                 cost=cost))
+        _echo(items, format, "gru-params summary " + " ".join(specs))
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -416,7 +435,7 @@ def compare(
     elif format is Format.markdown:
         typer.echo(render.compare_markdown(result, framework.value), nl=False)
     else:
-        typer.echo(render.compare_text(result, framework.value), nl=False)
+        _echo([render.compare_text(result, framework.value)], format, "gru-params compare")
 
 
 def _compare_macs(units: str, input_dim: int, seq_len: int | None, batch: int, kind: str, num_layers: int,
@@ -438,7 +457,7 @@ def _compare_macs(units: str, input_dim: int, seq_len: int | None, batch: int, k
     elif format is Format.markdown:
         typer.echo(render.compare_macs_markdown(result), nl=False)
     else:
-        typer.echo(render.compare_macs_text(result), nl=False)
+        _echo([render.compare_macs_text(result)], format, "gru-params compare --macs")
 
 
 def _size(text: str) -> int:
@@ -509,7 +528,8 @@ def solve(
         if format is Format.json:
             typer.echo(render.dumps(render_solve.spec_solve_dict(found, vary)))
         else:
-            typer.echo("\n".join(render_solve.spec_solve_lines(found, vary, budgets)) + "\n", nl=False)
+            lines = render_solve.spec_solve_lines(found, vary, budgets)
+            _echo(["\n".join(lines) + "\n"], format, f"gru-params solve {kind}")
         if found.value is None:
             raise typer.Exit(EXIT_SHORT)
         return
@@ -526,7 +546,7 @@ def solve(
     elif format is Format.markdown:
         typer.echo(render_solve.solve_markdown(s, budgets), nl=False)
     else:
-        typer.echo(render_solve.solve_text(s, budgets), nl=False)
+        _echo([render_solve.solve_text(s, budgets)], format, f"gru-params solve {kind}")
     if s.units is None:
         raise typer.Exit(EXIT_SHORT)
 

@@ -20,13 +20,28 @@ The schema is a first line, and `gru-params check` is the truth. What it does no
   dividing the channels, a `TransformerEncoder.norm` that fits, and the like;
 - YAML itself: duplicate keys and anchors are resolved by the YAML reader before the
   schema sees the document; gru-params refuses duplicate keys;
-- an integral float: JSON Schema's `integer` takes `3.0` where gru-params wants `3`;
+- YAML 1.1 against 1.2: gru-params reads YAML as PyYAML does (1.1), where `yes`, `no`, `on`
+  and `off` are booleans and `1_000` an integer; check-jsonschema and editors read YAML 1.2,
+  where they are strings, so the schema refuses `use_bias: yes`: write `true`, `false` and
+  plain numbers;
+- an integral float: JSON Schema's `integer` takes `3.0` (and `1e3`) where gru-params wants `3`;
 - the bounds of `limits.py` on a whole spec (layers, nesting, file size);
 - a `cost` budget (`max_macs`, ...) that cannot be known for the model (a free time axis
   without `compute.seq_len`, a Lambda);
 - the flow-list form `[encoder[1], encoder[2]]`, which gru-params reads but is not valid
   YAML: a YAML tool (check-jsonschema, an editor) reports it as a syntax error; write
   `- encoder[1]` block items, or quote them.
+
+`$id` (SCHEMA_ID) names the schema, as draft 2020-12 asks of a schema that is published; nothing
+is fetched from it: editors and check-jsonschema read the schema from the file or URL they are
+given, and every `$ref` inside it is a local `#/$defs/...`.
+
+Layout: `$defs` holds a definition per layer class and framework (`keras.GRU`, `keras2.CuDNNGRU`,
+`pytorch.GRU`; a Keras 2 class that is the same declaration as Keras 3's, with no layer inside,
+shares Keras 3's), the layer forms of each framework (`keras_layer`, `keras_cell`,
+`keras_entry` for a functional spec's entries with their call arguments, ...), and the
+argument types that several arguments share (`arg.*`). The top level picks the layer form by
+`framework` (if/then; keras when left out) and by `inputs` (a functional spec).
 
 This module imports no YAML or terminal library: the schema is plain data.
 """
@@ -35,8 +50,10 @@ from __future__ import annotations
 
 import inspect
 import json
+import sys
 
 from . import layers as registry
+from .errors import ArgumentError
 from .limits import MAX_INT, MAX_RANK
 
 SCHEMA_ID = "https://gru-params.dev/spec.schema.json"
@@ -121,7 +138,8 @@ def _check_one_of(choices):
 
 
 def _check_ints(n, minimum):
-    return _ints(n, minimum), (f"an integer >= {minimum}" if minimum != 1 else "a positive integer") + f" or a list of {n}"
+    what = f"an integer >= {minimum}" if minimum != 1 else "a positive integer"
+    return _ints(n, minimum), f"{what} or a list of {n}"
 
 
 def _check_optional_ints(inner):
@@ -154,7 +172,8 @@ def _check_pairs(rank):
 
 def _check_equation(module):
     forms = "|".join(form.pattern for form, _ in module._EINSUM)
-    return {"type": "string", "pattern": f"^(?:{forms})$"}, "an einsum equation: ab,bc->ac, ...b,bc->...c or ab...,bc->ac..."
+    return ({"type": "string", "pattern": f"^(?:{forms})$"},
+            "an einsum equation: ab,bc->ac, ...b,bc->...c or ab...,bc->ac...")
 
 
 def _check_interpolation(module):
@@ -168,7 +187,8 @@ def _activation():
 
 
 SETTING = {"type": ["string", "object", "null"]}
-REF = {"type": "string", "minLength": 1, "description": "an input or a layer: `encoder`, or `encoder[1]` for its second output"}
+REF = {"type": "string", "minLength": 1,
+       "description": "an input or a layer: `encoder`, or `encoder[1]` for its second output"}
 REFS = {"anyOf": [REF, {"type": "array", "minItems": 1, "items": REF}]}
 
 # module.qualname -> a function of the check's closure variables (and its module) that gives
@@ -176,7 +196,8 @@ REFS = {"anyOf": [REF, {"type": "array", "minItems": 1, "items": REF}]}
 _CHECKS = {
     "gru_params.layers.checks.anything": lambda: ({}, "any value"),
     "gru_params.layers.checks.number": lambda: (NUMBER, "a number"),
-    "gru_params.layers.checks.fraction": lambda: ({"type": "number", "minimum": 0, "maximum": 1}, "a number from 0 to 1"),
+    "gru_params.layers.checks.fraction": lambda: (
+        {"type": "number", "minimum": 0, "maximum": 1}, "a number from 0 to 1"),
     "gru_params.layers.checks.optional_int": lambda: ({"type": ["integer", "null"]}, "an integer or null"),
     "gru_params.layers.checks.optional_positive_int": lambda: (_or_null(POSITIVE), "a positive integer or null"),
     "gru_params.layers.checks.integer": lambda: (INT, "an integer"),
@@ -230,7 +251,8 @@ _CHECKS = {
         "a number f for [-f, f], or [lower, upper]"),
     "gru_params.layers.keras2._interpolation": lambda module: _check_interpolation(module),
     "gru_params.layers.keras2._rbf_kernel": lambda: (
-        {"anyOf": [{"type": "object"}, {"type": "string", "pattern": f"^(?:{_any_case('gaussian')}|{_any_case('laplacian')})$"}]},
+        {"anyOf": [{"type": "object"},
+                   {"type": "string", "pattern": f"^(?:{_any_case('gaussian')}|{_any_case('laplacian')})$"}]},
         "gaussian, laplacian or an initializer"),
     "gru_params.layers.keras2._positive_scale": lambda: (
         _or_null({"type": "number", "exclusiveMinimum": 0}), "a positive number or null"),
@@ -257,9 +279,7 @@ def fragment_of(check) -> tuple[dict, str] | tuple[None, str]:
     if make is None:
         return None, "any value"
     params = inspect.signature(make).parameters
-    if "module" in params:
-        import sys
-
+    if "module" in params:  # a check that reads its module's tables (core._EINSUM)
         return make(sys.modules[check.__module__])
     closure = inspect.getclosurevars(check).nonlocals
     return make(*(closure[p] for p in params))
@@ -293,13 +313,9 @@ def _valid_default(check, key, default) -> bool:
         return False
     try:
         check(key, value)
-    except registry.checks.ArgumentError:
+    except ArgumentError:
         return False
     return True
-
-
-def _shown(value) -> str:
-    return json.dumps(value)
 
 
 class _Builder:
@@ -321,7 +337,7 @@ class _Builder:
             self.shared[key] = name
         return {"$ref": f"#/$defs/{self.shared[key]}"}
 
-    def argument(self, check, key) -> tuple[dict, str]:
+    def argument(self, check) -> tuple[dict, str]:
         fragment, what = fragment_of(check)
         if fragment is None:
             return {}, what
@@ -341,7 +357,7 @@ def _kind_def(framework: str, kind, builder: _Builder) -> dict:
             prop = _nested(framework, kind, key)
             what = _NESTED_WHAT.get(key, "a layer")
         else:
-            prop, what = builder.argument(check, key)
+            prop, what = builder.argument(check)
         if default is registry.REQUIRED:
             required.append(key)
             prop = {**prop, "description": f"{what}; required"}
@@ -349,7 +365,7 @@ def _kind_def(framework: str, kind, builder: _Builder) -> dict:
             # not JSON, or a value the argument does not take when written (input_dim: null)
             prop = {**prop, "description": f"{what}; optional"}
         else:
-            prop = {**prop, "description": f"{what}; default: {_shown(_json_default(default))}",
+            prop = {**prop, "description": f"{what}; default: {json.dumps(_json_default(default))}",
                     "default": _json_default(default)}
         properties[key] = prop
     title = f"{where}.{kind.class_name}"
@@ -393,7 +409,6 @@ def _shared_with_keras(framework: str, kind) -> bool:
 
 def _nested(framework: str, kind, key: str) -> dict:
     """A nested argument: a layer, a list of layers or cells, a functional model."""
-    kinds = registry.REGISTRIES[framework]
     required = kind.args[key][1] is registry.REQUIRED
     restricted = NESTED_CLASSES.get((framework, kind.class_name, key))
     if kind.class_name == "Bidirectional":
@@ -405,7 +420,8 @@ def _nested(framework: str, kind, key: str) -> dict:
     elif key == "cells":
         out = {"type": "array", "minItems": 1, "items": _ref(f"{framework}_cell")}
     elif key == "cell":
-        out = {"anyOf": [_ref(f"{framework}_cell"), {"type": "array", "minItems": 1, "items": _ref(f"{framework}_cell")}]}
+        cell = _ref(f"{framework}_cell")
+        out = {"anyOf": [cell, {"type": "array", "minItems": 1, "items": cell}]}
     elif restricted:
         out = _ref(f"{framework}.{kind.class_name}.{key}")
     else:
@@ -470,8 +486,8 @@ def _framework_defs(framework: str, builder: _Builder) -> dict:
     layers = [n for n, k in kinds.items() if not k.cell]
     cells = [n for n, k in kinds.items() if k.cell]
     where = FRAMEWORK_NAMES[framework]
-    defs[f"{framework}_layer"] = _layer_form(framework, kinds, layers, f"a layer ({where}): {{ClassName: {{arguments}}}} "
-                                                                       "or a bare ClassName")
+    defs[f"{framework}_layer"] = _layer_form(framework, kinds, layers,
+                                             f"a layer ({where}): {{ClassName: {{arguments}}}} or a bare ClassName")
     if cells:
         defs[f"{framework}_cell"] = _layer_form(framework, kinds, cells, f"an RNN cell ({where})")
     for (fw, class_name, key), names in NESTED_CLASSES.items():
