@@ -551,6 +551,16 @@ def solve(
         raise typer.Exit(EXIT_SHORT)
 
 
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the spec format, for editors and check-jsonschema."""
+    import json
+
+    from .schema import spec_schema
+
+    typer.echo(json.dumps(spec_schema(), indent=1))
+
+
 def _merge_mode(mode: MergeMode | None) -> str | None:
     if mode is None:
         return "concat"

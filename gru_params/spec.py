@@ -103,7 +103,9 @@ COMPUTE_KEYS = ("seq_len", "batch", "dtype", "optimizer")
 
 def from_text(text: str, path: str = "<spec>") -> ModelSpec:
     """A spec from its YAML text (a file's, read by sources.yaml_spec)."""
-    return from_node(parse(text, path), path)
+    warnings: list[str] = []
+    spec = from_node(parse(text, path, warnings=warnings), path)
+    return spec._replace(warnings=(*spec.warnings, *warnings)) if warnings else spec
 
 
 def from_node(root: Node | None, path: str) -> ModelSpec:

@@ -46,18 +46,24 @@ def read_text(path: str) -> str:
         raise SpecError(Where(path, line, column), "is not UTF-8 text (byte 0x%02x)" % data[e.start]) from None
 
 
-# `encoder[1]` names a layer's second output. In a flow list, `[encoder[1], encoder[2]]`, YAML
-# would read the brackets as a nested list (a syntax error), so before parsing they become two
-# private-use characters, one character each so that columns stay true, and are turned back in
-# every scalar. Valid YAML reads the same either way.
+# `encoder[1]` names a layer's second output. In a flow list YAML wants it quoted,
+# `["encoder[1]", "encoder[2]"]`; unquoted, `[encoder[1], encoder[2]]` (the form of gru-params
+# before 0.2) is a syntax error to YAML, which reads the brackets as a nested list. That form is
+# still read: before parsing, the brackets become two private-use characters, one character each
+# so that columns stay true, turned back in every scalar; and the reader is told where it is, to
+# say that other tools cannot read it (OLD_INDEX_FORM). Valid YAML reads the same either way.
 _INDEX = re.compile(r"(?<=[\w.\-])\[(\d+)\]")
 _OPEN, _CLOSE = "\ue000", "\ue001"
+OLD_INDEX_FORM = ("`[encoder[1], encoder[2]]`: output references in a flow list are not YAML that other tools read "
+                  "(PyYAML, yamllint, editors); quote them, `[\"encoder[1]\", \"encoder[2]\"]`, or write a block list")
 
 
-def parse(text: str, path: str, language: str = "YAML") -> Node | None:
+def parse(text: str, path: str, language: str = "YAML", warnings: list | None = None) -> Node | None:
     """The single YAML document in `text` as a Node tree (None for an empty document).
-    JSON is YAML too: `language` names it in syntax errors."""
+    JSON is YAML too: `language` names it in syntax errors. Where the text writes output
+    references in the old, unquoted form, a warning naming the line goes to `warnings`."""
     indexed = "[" in text and _INDEX.search(text) is not None and _OPEN not in text and _CLOSE not in text
+    original = text
     if indexed:
         text = _INDEX.sub(_OPEN + r"\1" + _CLOSE, text)
     stack: list[list] = []  # open collections: [node, pending key node or None]
@@ -139,7 +145,23 @@ def parse(text: str, path: str, language: str = "YAML") -> Node | None:
     except UnicodeEncodeError as e:  # a lone surrogate, from text that was not UTF-8 to begin with
         raise SpecError(Where(path), f"is not valid Unicode text (U+{ord(e.object[e.start]):04X} at character "
                                      f"{e.start:,})") from None
+    if indexed and warnings is not None:
+        line = _unreadable_line(original)
+        if line is not None:
+            warnings.append(f"{path}:{line}: {OLD_INDEX_FORM}")
     return root
+
+
+def _unreadable_line(text: str) -> int | None:
+    """Where YAML itself fails on `text` (which parses once its output references are masked):
+    the line of the old, unquoted form; None if YAML reads it as it is."""
+    try:
+        for _ in yaml.parse(text, Loader=_Loader):
+            pass
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        return mark.line + 1 if mark else 1
+    return None
 
 
 def _expanded(node: Node, memo: dict[int, int]) -> int:

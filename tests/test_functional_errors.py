@@ -14,8 +14,8 @@ HEAD = "inputs:\n  a: [null, 8]\n  b: [null, 4]\nlayers:\n"
 ENCODER = "  - LSTM: {units: 4, name: enc, return_state: true}\n    inputs: a\n"
 
 CASES = {
-    "misspelt_reference": (HEAD + ENCODER + "  - LSTM: {units: 4}\n    inputs: b\n    initial_state: [enc[1], encc[2]]\n",
-                           "9:29: layers[1].initial_state[1]: unknown input or layer `encc` (did you mean `enc`?)"),
+    "misspelt_reference": (HEAD + ENCODER + '  - LSTM: {units: 4}\n    inputs: b\n    initial_state: ["enc[1]", "encc[2]"]\n',
+                           "9:31: layers[1].initial_state[1]: unknown input or layer `encc` (did you mean `enc`?)"),
     "several_outputs_unnamed": (HEAD + ENCODER + "  - Dense: {units: 2}\n    inputs: enc\n",
                                 "8:13: layers[1].inputs: `enc` returns 3 tensors [(None, 4), (None, 4), (None, 4)]; "
                                 "name one: enc[0], enc[1], enc[2]"),

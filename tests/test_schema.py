@@ -17,7 +17,6 @@ import pytest
 from gru_params import layers as registry
 from gru_params import schema, spec
 from gru_params.cost import memory
-from gru_params.yamlnodes import parse, plain
 
 ROOT = Path(__file__).parents[1]
 BIN = Path(sys.executable).parent
@@ -25,11 +24,6 @@ BIN = Path(sys.executable).parent
 # Examples that are broken on purpose: `gru-params check` refuses them (exit 2), and so must the schema
 BROKEN_EXAMPLES = {"typo.yaml"}
 
-# Specs that write `[encoder[1], encoder[2]]`: gru-params reads that form, but it is not valid YAML,
-# so check-jsonschema (and any YAML tool) fails to PARSE them. Issue 14 changes the form; when it
-# has, test_flow_index_exclusion fails and these names go. They are still validated below, read
-# with gru-params's own YAML reader.
-FLOW_INDEX_FILES = {"specs/seq2seq_translator.yaml", "README.md: # specs/seq2seq_translator.yaml"}
 
 
 def _needed(name: str):
@@ -203,30 +197,38 @@ def test_specs_are_accepted_by_gru_params(accepted):
     """What the schema must pass: each file is one gru-params reads and counts (a check may fall
     short, as examples/over_budget.yaml does, but no file is invalid)."""
     results = gru_params_check(p for label, p in accepted.items()
-                               if not label.startswith("README") and label not in FLOW_INDEX_FILES)
+                               if not label.startswith("README"))
     assert results and all(not r.get("error") for r in results.values()), results
 
 
 def test_specs_pass_the_schema(cli, schema_file, accepted):
-    files = [p for label, p in accepted.items() if label not in FLOW_INDEX_FILES]
+    files = list(accepted.values())
     done = run_cli(cli, schema_file, files)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_flow_index_exclusion(cli, schema_file, accepted, validator):
-    """The excluded files are exactly those check-jsonschema fails to parse, and each passes the
-    schema when read with gru-params's own YAML reader."""
+def test_every_shipped_spec_parses_as_yaml(cli, schema_file, accepted):
+    """check-jsonschema reads every shipped spec as YAML: the output references in flow lists
+    are quoted (`["encoder[1]", "encoder[2]"]`), so nothing fails to parse."""
     done = run_cli(cli, schema_file, accepted.values(), output_json=True)
     report = json.loads(done.stdout)
-    label = {str(p): name for name, p in accepted.items()}
-    unparsed = {label[e["filename"]] for e in report["parse_errors"]}
-    assert unparsed == FLOW_INDEX_FILES, "the flow-list form changed: update FLOW_INDEX_FILES"
-    assert report["errors"] == []
-    for name in FLOW_INDEX_FILES:
-        path = accepted[name]
-        document = plain(parse(path.read_text(), str(path)))
-        errors = [e.message for e in validator.iter_errors(document)]
-        assert errors == [], name
+    assert report.get("parse_errors", []) == [] and report["errors"] == []
+
+
+def test_converted_specs_pass_the_schema(cli, schema_file, tmp_path):
+    """What `gru-params convert` writes from a saved model is a spec the schema passes."""
+    saved = [ROOT / "examples" / "mnist_gru.keras", ROOT / "examples" / "seq2seq.json",
+             *sorted((ROOT / "tests" / "golden" / "saved").glob("*"))]
+    files = []
+    for path in saved:
+        done = subprocess.run([sys.executable, "-m", "gru_params", "convert", str(path)],
+                              capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        files.append(tmp_path / f"{path.name}.yaml")
+        files[-1].write_text(done.stdout)
+    assert len(files) >= 4
+    done = run_cli(cli, schema_file, files)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def golden_specs():
@@ -275,7 +277,8 @@ BROKEN = {
     "wrong_framework": "framework: tensorflow\ninput: [28, 28]\nlayers:\n  - GRU: {units: 75}\n",
     "bad_expect_key": "input: [28, 28]\nlayers:\n  - GRU: {units: 75}\nexpect:\n  total_param: 23625\n",
     "pytorch_argument_on_keras": "input: [28, 28]\nlayers:\n  - GRU: {units: 75, hidden_size: 75}\n",
-    "keras_argument_on_pytorch": "framework: pytorch\ninput: [28, 28]\nlayers:\n  - GRU: {hidden_size: 75, units: 75}\n",
+    "keras_argument_on_pytorch": ("framework: pytorch\ninput: [28, 28]\nlayers:\n"
+                                  "  - GRU: {hidden_size: 75, units: 75}\n"),
     "bare_class_needing_arguments": "input: [28, 28]\nlayers:\n  - GRU\n",
     "source_with_layers": "source: ../examples/translator.pt\nlayers:\n  - GRU: {units: 75}\n",
     "bad_compute_dtype": "input: [null, 28]\nlayers:\n  - GRU: {units: 75}\ncompute: {seq_len: 10, dtype: float8}\n",
@@ -323,3 +326,12 @@ def test_typo_example_fails_the_schema_naming_the_argument(cli, schema_file):
     report = json.loads(done.stdout)
     assert report["parse_errors"] == []
     assert "'return_sequence' was unexpected" in json.dumps(report)
+
+
+def test_cli_prints_the_schema():
+    from typer.testing import CliRunner
+
+    from gru_params.cli import app
+
+    result = CliRunner().invoke(app, ["schema"])
+    assert result.exit_code == 0 and json.loads(result.output) == schema.spec_schema()
