@@ -38,7 +38,8 @@ def home(tmp_path_factory):
 
 
 def test_commands(home):
-    assert sorted(complete(home, "s")) == ["solve", "summary"]
+    assert sorted(complete(home, "s")) == ["schema", "solve", "summary"]
+    assert complete(home, "sol") == ["solve"]
     assert complete(home, "ch") == ["check"]
 
 
