@@ -89,6 +89,7 @@ def _solution(units: int | None, following: int, measure, tried: dict) -> Soluti
 # ---- one integer argument of a spec ---------------------------------------------------------
 
 MAX_SCAN = 4_096  # values a search that finds the count not monotone tries one by one
+MAX_SCAN_LAYERS = 2_000_000  # and the layers it builds doing so, so that a large spec stays quick
 
 
 class SpecSolution(NamedTuple):
@@ -215,9 +216,13 @@ def solve_spec(path: str, vary: str, *, max_params: int | None = None, max_macs:
     searched = high
     if not monotone:
         values = range(step, high + 1, step)
-        if len(values) > MAX_SCAN:
-            raise ArgumentError(f"the model's count does not grow with `{vary}`, and the values up to {high:,} are "
-                                f"more than {MAX_SCAN:,} to try one by one: give --multiple-of")
+        layers = len(root.value.get("layers").value) if isinstance(root.value, dict) and root.value.get("layers") \
+            and isinstance(root.value["layers"].value, list) else 1
+        if len(values) > MAX_SCAN or len(values) * layers > MAX_SCAN_LAYERS:
+            raise ArgumentError(f"the model's count does not grow with `{vary}`, and trying the {len(values):,} values "
+                                f"up to {high:,} one by one would build {len(values) * layers:,} layers, more than "
+                                f"gru-params's limits ({MAX_SCAN:,} values, {MAX_SCAN_LAYERS:,} layers): give a larger "
+                                "`multiple_of`")
         good = [v for v in values if fits(v)]
         feasible = _runs(good, step)
         low = good[-1] if good else None

@@ -229,3 +229,20 @@ def test_spec_cli_errors(args, message):
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
     missing = runner.invoke(app, ["solve", "no/such.yaml", "--vary", "a", "--max-params", "4"])
     assert missing.exit_code == 2 and "Error: no/such.yaml: no such file" in missing.output
+
+
+def test_spec_scan_is_bounded(tmp_path, monkeypatch):
+    """A count that falls is searched value by value, within bounds on the values and on the
+    layers built; past them, the advice to take larger steps."""
+    from gru_params import solve
+
+    path = tmp_path / "conv.yaml"
+    path.write_text(NOT_MONOTONE.replace("VALUE", "3"))
+    monkeypatch.setattr(solve, "MAX_SCAN_LAYERS", 300)  # 128 values x 3 layers
+    result = runner.invoke(app, ["solve", str(path), "--vary", "layers[0].Conv1D.kernel_size", "--max-params", "3000"])
+    assert result.exit_code == 2
+    assert "trying the 128 values up to 128 one by one would build 384 layers" in result.output
+    assert "give a larger --multiple-of" in result.output
+    ok = runner.invoke(app, ["solve", str(path), "--vary", "layers[0].Conv1D.kernel_size", "--max-params", "3000",
+                             "--multiple-of", "2"])
+    assert ok.exit_code == 0 and "Values within 3,000 parameters:" in ok.output
