@@ -112,7 +112,7 @@ def _sequential(spec: ModelSpec, batch: int | None) -> Summary:
     names.batch = batch
     batch = (batch or 1) if torch else None
     _unique(spec.layers, names)
-    input_shape = (batch, *_input_shape(spec))
+    input_shape = (batch, *sequential_input(spec))
     shape = input_shape
     rows = []
     for i, layer in enumerate(spec.layers):
@@ -331,7 +331,7 @@ def _graph_order(outputs: list[str], inputs: list[str], parents: dict, owner: di
     return order, chain
 
 
-def _input_shape(spec: ModelSpec) -> tuple:
+def sequential_input(spec: ModelSpec) -> tuple:
     if spec.input is not None:
         return spec.input
     first = spec.layers[0].args  # Keras 2 style: the first layer's input_shape / input_dim

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import ArgumentError, SpecError, positive_int
+from ..infer import sequential_input, summarize
 from .memory import Memory, checked_dtype, memory_of_summary
 
 
@@ -39,8 +40,6 @@ def at_length(spec, seq_len: int | None):
     if spec.summary is not None:
         raise ArgumentError(f"{spec.path} holds tensors, not layers: it has no input for --seq-len (MACs need a "
                             "model: a spec, or a saved Keras model)")
-    from ..infer import _input_shape  # the input as the first layer may give it (Keras 2's input_shape)
-
     def filled(shape: tuple, where) -> tuple:
         if not shape:
             raise SpecError(where, f"the input {list(shape)} has no time axis for --seq-len {seq_len}")
@@ -53,14 +52,16 @@ def at_length(spec, seq_len: int | None):
 
     if spec.inputs is not None:
         return spec._replace(inputs=tuple(i._replace(shape=filled(i.shape, i.where)) for i in spec.inputs))
-    return spec._replace(input=filled(tuple(_input_shape(spec)), spec.where))
+    return spec._replace(input=filled(tuple(sequential_input(spec)), spec.where))
+
+
+def _input_shapes(spec) -> list[tuple]:
+    """Each input's per-sample shape (a Sequential model's, as its first layer may give it)."""
+    return [i.shape for i in spec.inputs] if spec.inputs else [tuple(sequential_input(spec))]
 
 
 def _free_length(spec) -> bool:
-    from ..infer import _input_shape
-
-    shapes = [i.shape for i in spec.inputs] if spec.inputs else [tuple(_input_shape(spec))]
-    return any(s and s[0] is None for s in shapes)
+    return any(s and s[0] is None for s in _input_shapes(spec))
 
 
 def _shown(shape) -> str:
@@ -71,21 +72,18 @@ TOKEN_READERS = frozenset({"Embedding", "ReversibleEmbedding", "TextVectorizatio
 
 
 def time_axis(spec) -> int | None:
-    """The input's own length: the first axis of the (first) input, fixed, when the input is a
-    sequence: of vectors (two axes or more), or of tokens that an embedding reads first."""
-    from ..infer import _input_shape
-
-    shape = spec.inputs[0].shape if spec.inputs else tuple(_input_shape(spec))
+    """The input's own length: the first axis of the (first) input, fixed, when the input is
+    plainly a sequence: of vectors (time, features), or of tokens that an embedding reads
+    first. Not for more axes, which may as well be an image's (height, width, channels)."""
+    shape = _input_shapes(spec)[0]
     tokens = not spec.inputs and spec.layers and spec.layers[0].kind.class_name in TOKEN_READERS
-    return shape[0] if shape and (len(shape) >= 2 or tokens) and shape[0] is not None else None
+    return shape[0] if shape and (len(shape) == 2 or (len(shape) == 1 and tokens)) and shape[0] is not None else None
 
 
 def model_cost(spec, seq_len: int | None = None, batch: int = 1, dtype: str | None = None,
                optimizer: str | None = None):
     """The summary of `spec` at `seq_len` with each row's MACs for `batch` samples, and its
     `ModelCost`. A checkpoint (no layers, no shapes) gets its memory only, its MACs unknown."""
-    from ..infer import summarize
-
     batch = positive_int("batch", batch)
     if dtype is not None:
         checked_dtype(dtype)
