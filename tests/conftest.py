@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.live import missing
+
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
@@ -18,10 +20,7 @@ def require(module: str, why: str):
     try:
         return __import__(module)
     except ImportError as e:
-        message = f"{module} is not installed ({e}); it is needed to {why}. Install the test extra: pip install -e '.[test]'"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{module} is not installed ({e}); it is needed to {why}. Install the test extra: pip install -e '.[test]'")
 
 
 @pytest.fixture(scope="session")

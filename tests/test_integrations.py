@@ -21,6 +21,8 @@ import venv
 from pathlib import Path
 
 import pytest
+
+from tests.live import missing
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,11 +60,8 @@ BUDGET_MESSAGE = "budget.max_trainable_params: trainable_params 1,326,753 is ove
 SUFFIXES = ("yaml", "yml", "json", "keras", "h5", "pt", "pth", "bin", "ckpt", "safetensors", "onnx")
 
 
-def missing(what: str):
-    message = f"{what}; install the test extra: pip install -e '.[test]'"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+def needed(what: str):
+    missing(f"{what}; install the test extra: pip install -e '.[test]'")
 
 
 def flat(text: str) -> str:
@@ -119,7 +118,7 @@ def tmp(tmp_path_factory):
 @pytest.fixture(scope="module")
 def env(tmp):
     if shutil.which("git") is None:
-        missing("git is not installed; the pre-commit tests need it")
+        needed("git is not installed; the pre-commit tests need it")
     return git_env(tmp)
 
 
@@ -137,7 +136,7 @@ def hook_repo(tmp, env):
 def pre_commit():
     exe = BIN / ("pre-commit.exe" if os.name == "nt" else "pre-commit")
     if not exe.exists():
-        missing(f"pre-commit is not installed next to {sys.executable}")
+        needed(f"pre-commit is not installed next to {sys.executable}")
     return exe
 
 

@@ -3,7 +3,6 @@ checked as XML against the plain table, opened in a real headless Chromium (Debi
 which must lay out every line of it, and the README's picture is kept current."""
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -14,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gru_params.cli import app
+from tests.live import missing
 
 ROOT = Path(__file__).parents[1]
 runner = CliRunner()
@@ -78,9 +78,7 @@ def test_readme_picture_is_current(monkeypatch):
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is needed to open the SVG in a browser: apt-get install chromium")
-        pytest.skip("no Chromium (apt-get install chromium)")
+        missing("Chromium is needed to open the SVG in a browser: apt-get install chromium")
     return found
 
 

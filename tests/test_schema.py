@@ -17,6 +17,7 @@ import pytest
 from gru_params import layers as registry
 from gru_params import schema, spec
 from gru_params.cost import memory
+from tests.live import missing
 
 ROOT = Path(__file__).parents[1]
 BIN = Path(sys.executable).parent
@@ -28,9 +29,7 @@ BROKEN_EXAMPLES = {"typo.yaml"}
 
 def _needed(name: str):
     """A tool these tests need: skipped with its name when missing, a failure in CI."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{name} is not installed; pip install check-jsonschema==0.33.0")
-    pytest.skip(f"{name} is not installed; pip install check-jsonschema==0.33.0")
+    missing(f"{name} is not installed; install the test extra: pip install -e '.[test]'")
 
 
 try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..checkpoint import DTYPES
 from ..errors import ArgumentError, SpecError, positive_int
 from ..infer import sequential_input, summarize
 from .memory import Memory, checked_dtype, memory_of_summary
@@ -15,7 +16,7 @@ class ModelCost(NamedTuple):
     seq_len: int | None  # the length the MACs are for: given, or the input's own time axis
     batch: int
     macs: int | None  # None when a row's MACs are not known (`unknown` says which)
-    unknown: tuple[str, ...]  # "lambda (Lambda): ...", the rows without MACs and why
+    unknown: tuple[str, ...]  # why the MACs are not known: the rows without them, "lambda (Lambda)", or the reason
     memory: Memory
     dtype: str | None  # None: each weight's stored dtype (a checkpoint's), float32 elsewhere
     optimizer: str
@@ -40,6 +41,7 @@ def at_length(spec, seq_len: int | None):
     if spec.summary is not None:
         raise ArgumentError(f"{spec.path} holds tensors, not layers: it has no input for --seq-len (MACs need a "
                             "model: a spec, or a saved Keras model)")
+
     def filled(shape: tuple, where) -> tuple:
         if not shape:
             raise SpecError(where, f"the input {list(shape)} has no time axis for --seq-len {seq_len}")
@@ -88,22 +90,20 @@ def model_cost(spec, seq_len: int | None = None, batch: int = 1, dtype: str | No
     if dtype is not None:
         checked_dtype(dtype)
     optimizer = default_optimizer(dtype) if optimizer is None else optimizer
-    if dtype is None and spec.summary is None:
-        dtype = "float32"  # a model's weights have no stored dtype; a checkpoint's have theirs
-    if spec.summary is not None:
-        at_length(spec, seq_len)  # refuses --seq-len
-        summary = spec.summary
+    spec = at_length(spec, seq_len)  # refuses --seq-len for a checkpoint
+    if spec.summary is not None:  # a checkpoint: its weights in their stored dtypes, no shapes
+        summary, length, kept = spec.summary, seq_len, None
         unknown = ("a checkpoint holds tensors, not layers and shapes: its MACs need the model as a spec",)
     else:
-        spec = at_length(spec, seq_len)
+        dtype = dtype or "float32"  # a model's weights have no stored dtype
         summary = summarize(spec, batch)
+        length = seq_len if seq_len is not None else time_axis(spec)
+        kept = activation_bytes(summary, dtype)
         unknown = tuple(f"{r.name} ({r.class_name})" for r in summary.rows if r.macs is None)
         if unknown and _free_length(spec):
             unknown = ("the input's time axis is free (null): give its length with --seq-len (compute.seq_len in "
                        "a spec)",)
     macs = None if unknown else sum(r.macs for r in summary.rows)
-    length = seq_len if seq_len is not None else None if spec.summary is not None else time_axis(spec)
-    kept = None if spec.summary is not None else activation_bytes(summary, dtype)
     memory = memory_of_summary(summary, dtype, optimizer, activations=kept)
     return summary, ModelCost(length, batch, macs, unknown, memory, dtype, optimizer)
 
@@ -115,8 +115,6 @@ def activation_bytes(summary, dtype: str, from_first_trainable: bool = True) -> 
     which is not trained."""
     if dtype == "int8":
         return 0
-    from ..checkpoint import DTYPES
-
     total, training = 0, not from_first_trainable
     for row in summary.rows:
         training = training or row.trainable_params > 0
